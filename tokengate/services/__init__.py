@@ -1,0 +1,1 @@
+"""Writes and domain decisions. Views call these; they raise tokengate.errors exceptions."""

@@ -1,0 +1,115 @@
+"""Access-token signing keys: creation, rotation, the JWKS, and issuing access tokens."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .. import tokens
+from ..gates import GateDecision
+from ..models import Site, SigningKey
+
+_private_keys: dict[str, Ed25519PrivateKey] = {}  # kid -> decrypted key, per process
+_lock = threading.Lock()
+
+
+def _retention() -> timedelta:
+    """How long a retired key stays published: until every token it signed has expired."""
+    return timedelta(seconds=settings.TOKENGATE_ACCESS_TTL + settings.TOKENGATE_CLOCK_SKEW)
+
+
+def _create_key(now: datetime) -> SigningKey:
+    private_key = tokens.generate_private_key()
+    public_key = private_key.public_key()
+    kid = tokens.key_id(public_key)
+    sealed = tokens.seal_private_key(private_key, secret=settings.TOKENGATE_KEY_ENCRYPTION_KEY, kid=kid)
+    return SigningKey.objects.create(
+        kid=kid,
+        public_key=tokens.public_key_bytes(public_key),
+        sealed_private_key=sealed,
+        status=SigningKey.ACTIVE,
+        created_at=now,
+    )
+
+
+def signing_key_rotate(*, now: datetime | None = None) -> SigningKey:
+    """Retire the active key (it stays in the JWKS until its tokens expire) and start a new one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        SigningKey.objects.filter(status=SigningKey.RETIRED, retired_at__lt=now - _retention()).delete()
+        SigningKey.objects.select_for_update().filter(status=SigningKey.ACTIVE).update(
+            status=SigningKey.RETIRED, retired_at=now
+        )
+        return _create_key(now)
+
+
+def active_signing_key(*, now: datetime | None = None) -> tuple[str, Ed25519PrivateKey]:
+    """The kid and private key that sign new tokens; the first call creates one."""
+    row = SigningKey.objects.filter(status=SigningKey.ACTIVE).values_list("kid", "sealed_private_key").first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                key = _create_key(now or timezone.now())
+            row = (key.kid, key.sealed_private_key)
+        except IntegrityError:  # another process created it first
+            row = SigningKey.objects.filter(status=SigningKey.ACTIVE).values_list("kid", "sealed_private_key").get()
+    kid, sealed = row
+    cached = _private_keys.get(kid)
+    if cached is None:
+        cached = tokens.open_private_key(bytes(sealed), secret=settings.TOKENGATE_KEY_ENCRYPTION_KEY, kid=kid)
+        with _lock:
+            _private_keys[kid] = cached
+    return kid, cached
+
+
+def published_keys(*, now: datetime | None = None) -> dict[str, Ed25519PublicKey]:
+    """The active key and the retired keys whose tokens may still be valid, by kid."""
+    now = now or timezone.now()
+    rows = SigningKey.objects.filter(status=SigningKey.ACTIVE) | SigningKey.objects.filter(
+        status=SigningKey.RETIRED, retired_at__gte=now - _retention()
+    )
+    return {
+        row.kid: Ed25519PublicKey.from_public_bytes(bytes(row.public_key)) for row in rows.order_by("-created_at")
+    }
+
+
+def jwks(*, now: datetime | None = None) -> dict[str, list[dict[str, str]]]:
+    return {"keys": [tokens.public_jwk(kid, key) for kid, key in published_keys(now=now).items()]}
+
+
+def access_token_issue(*, site: Site, address: str, decision: GateDecision, now: datetime) -> tuple[str, int]:
+    """Sign an access token for `address` on `site`; returns the token and its lifetime in seconds."""
+    ttl = settings.TOKENGATE_ACCESS_TTL
+    issued = int(now.timestamp())
+    claims = {
+        "iss": settings.TOKENGATE_ISSUER,
+        "aud": site.public_id,
+        "sub": address,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl,
+        "jti": secrets.token_urlsafe(16),
+        "gates": list(decision.slugs),
+        "gsv": decision.gate_set_version,
+    }
+    kid, private_key = active_signing_key(now=now)
+    return tokens.encode_access_token(claims, private_key=private_key, kid=kid), ttl
+
+
+def access_token_verify(token: str, *, site: Site, now: datetime | None = None) -> dict[str, object]:
+    """Check a token with the published keys, as the plugin would (raises tokens.TokenRejected)."""
+    now = now or timezone.now()
+    return tokens.verify_access_token(
+        token,
+        keys=published_keys(now=now),
+        audience=site.public_id,
+        issuer=settings.TOKENGATE_ISSUER,
+        now=now.timestamp(),
+        leeway=settings.TOKENGATE_CLOCK_SKEW,
+    )

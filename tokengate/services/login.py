@@ -1,0 +1,101 @@
+"""Sign-In-With-Ethereum login: nonces and the login rules of docs/architecture.md."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .. import siwe
+from ..errors import (
+    ChainUnsupported,
+    DomainMismatch,
+    InvalidMessage,
+    InvalidSignature,
+    IssuedAtInvalid,
+    MessageExpired,
+    MessageNotYetValid,
+    NonceExpired,
+    NonceUnknown,
+    NonceUsed,
+    UriMismatch,
+)
+from ..gates import evaluate_gates
+from ..models import Nonce, Site, Wallet
+from .keys import access_token_issue
+from .sessions import IssuedTokens, session_start
+
+
+def nonce_issue(*, site: Site, now: datetime | None = None) -> Nonce:
+    """A fresh nonce (128 random bits, alphanumeric as EIP-4361 requires) for this site."""
+    now = now or timezone.now()
+    return Nonce.objects.create(
+        value=secrets.token_hex(16),
+        site=site,
+        issued_at=now,
+        expires_at=now + timedelta(seconds=settings.TOKENGATE_NONCE_TTL),
+    )
+
+
+def _nonce_consume(*, site: Site, value: str, now: datetime) -> None:
+    """Mark the nonce used with one conditional UPDATE: of concurrent logins, one wins."""
+    if Nonce.objects.filter(value=value, site=site, used_at__isnull=True, expires_at__gt=now).update(used_at=now):
+        return
+    row = Nonce.objects.filter(value=value, site=site).values_list("used_at", flat=True).first()
+    if row is None and not Nonce.objects.filter(value=value, site=site).exists():
+        raise NonceUnknown()  # also a nonce issued for another site: its existence is not told
+    raise NonceUsed() if row is not None else NonceExpired()
+
+
+def check_message(*, site: Site, message: str, signature: str, now: datetime) -> siwe.SiweLogin:
+    """Every login rule except the nonce; returns the parsed message."""
+    login = siwe.parse_message(message, max_bytes=settings.TOKENGATE_SIWE_MAX_BYTES)
+    if siwe.recover_signer(message, signature) != login.address:
+        raise InvalidSignature()
+    domain = login.domain.lower()
+    if domain not in site.domains:
+        raise DomainMismatch()
+    if not siwe.uri_matches_domain(login.uri, domain):
+        raise UriMismatch()
+    if login.version != "1":
+        raise InvalidMessage("Only EIP-4361 version 1 is supported.")
+    if login.chain_id not in settings.TOKENGATE_CHAINS:
+        raise ChainUnsupported(f"Chain {login.chain_id} is not configured on this service.")
+    skew = timedelta(seconds=settings.TOKENGATE_CLOCK_SKEW)
+    if login.issued_at > now + skew:
+        raise IssuedAtInvalid("The message's Issued At is in the future.")
+    if login.issued_at < now - timedelta(seconds=settings.TOKENGATE_NONCE_TTL) - skew:
+        raise IssuedAtInvalid("The message's Issued At is older than a nonce lives.")
+    if login.expiration_time is not None and now >= login.expiration_time:
+        raise MessageExpired()
+    if login.not_before is not None and now + skew < login.not_before:
+        raise MessageNotYetValid()
+    return login
+
+
+def login(*, site: Site, message: str, signature: str, now: datetime | None = None) -> IssuedTokens:
+    """Check a signed SIWE message and start a session.
+
+    The nonce is consumed in the same transaction that writes the session, so a failure
+    anywhere leaves the nonce unused and nothing half-written.
+    """
+    now = now or timezone.now()
+    checked = check_message(site=site, message=message, signature=signature, now=now)
+    with transaction.atomic():
+        _nonce_consume(site=site, value=checked.nonce, now=now)
+        wallet, _ = Wallet.objects.get_or_create(address=checked.address)
+        decision = evaluate_gates(site=site, wallet=wallet, live=True)
+        refresh_token, refresh_ttl = session_start(site=site, wallet=wallet, now=now)
+        access_token, access_ttl = access_token_issue(site=site, address=wallet.address, decision=decision, now=now)
+    return IssuedTokens(
+        access_token=access_token,
+        expires_in=access_ttl,
+        refresh_token=refresh_token,
+        refresh_expires_in=refresh_ttl,
+        address=wallet.address,
+        gates=decision.slugs,
+        gate_set_version=decision.gate_set_version,
+    )
