@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .errors import InvalidRequest
 from .models import Nonce, RefreshSession, Site, SigningKey, Wallet
 from .services.sites import new_key, normalise_domains, site_rotate_key
 
@@ -20,8 +22,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Site
+        fields = ("name", "domains", "is_active")
+        help_texts = {"domains": 'A JSON list of host names readers sign in on, e.g. ["blog.example"].'}
+
+    def clean_domains(self) -> list[str]:
+        domains = self.cleaned_data["domains"]
+        if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+            raise forms.ValidationError('Give a JSON list of host names, e.g. ["blog.example"].')
+        try:
+            return normalise_domains(domains)
+        except InvalidRequest as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = SiteForm
     list_display = ("name", "public_id", "domains", "gate_set_version", "is_active", "created_at")
     search_fields = ("name", "public_id")
     readonly_fields = ("public_id", "api_key_id", "gate_set_version", "created_at", "updated_at")
@@ -29,7 +48,6 @@ class SiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     actions = ("rotate_key",)
 
     def save_model(self, request: HttpRequest, obj: Site, form: Any, change: bool) -> None:
-        obj.domains = normalise_domains(list(obj.domains or []))
         if not change:
             api_key, obj.api_key_id, obj.api_key_hash = new_key()
             messages.warning(request, f"The site's API key, shown this once: {api_key}")

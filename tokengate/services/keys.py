@@ -80,6 +80,8 @@ def published_keys(*, now: datetime | None = None) -> dict[str, Ed25519PublicKey
 
 
 def jwks(*, now: datetime | None = None) -> dict[str, list[dict[str, str]]]:
+    """The JWKS document. Publishing starts before the first login, so a site can cache it."""
+    active_signing_key(now=now)
     return {"keys": [tokens.public_jwk(kid, key) for kid, key in published_keys(now=now).items()]}
 
 
