@@ -57,9 +57,7 @@ def parse_chains(spec: str) -> dict[int, tuple[str, ...]]:
             continue
         chain_part, sep, urls_part = entry.partition("=")
         if not sep or not re.fullmatch(r"[0-9]{1,18}", chain_part.strip()):
-            raise ImproperlyConfigured(
-                f"TOKENGATE_CHAINS entry {entry!r} must look like CHAIN_ID=RPC_URL[|RPC_URL...]"
-            )
+            raise ImproperlyConfigured(f"TOKENGATE_CHAINS entry {entry!r} must look like CHAIN_ID=RPC_URL[|RPC_URL...]")
         chain_id = int(chain_part)
         urls = tuple(url.strip() for url in urls_part.split("|") if url.strip())
         if chain_id <= 0 or not urls:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from django.db.utils import OperationalError
@@ -15,7 +16,7 @@ from .conftest import build_message, sign
 
 
 def test_every_error_code_is_documented():
-    documented = open("docs/api.md").read()
+    documented = Path("docs/api.md").read_text()
     codes = {cls.code for cls in _all_subclasses(TokenGateError)}
     codes |= {"unsupported_media_type", "method_not_allowed", "not_found", "internal_error"}
     missing = sorted(code for code in codes if f"`{code}`" not in documented)
@@ -48,7 +49,9 @@ def test_malformed_json(client_site, body):
 
 
 def test_wrong_content_type(client_site):
-    response = client_site.http.post("/api/v1/siwe/verify", "message=x", content_type="application/x-www-form-urlencoded")
+    response = client_site.http.post(
+        "/api/v1/siwe/verify", "message=x", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
 

@@ -243,7 +243,7 @@ def test_wrong_site_key(client_site, header):
 
 
 def test_right_key_id_with_wrong_secret(client_site):
-    prefix = client_site.api_key[: -43]
+    prefix = client_site.api_key[:-43]
     client_site.http.credentials(HTTP_AUTHORIZATION=f"Bearer {prefix}{'B' * 43}")
     assert error_code(client_site.post("/api/v1/siwe/nonce")) == "invalid_site_key"
 

@@ -20,7 +20,9 @@ def run(*args) -> str:
 
 
 def test_add_prints_id_and_key_once(db):
-    output = json.loads(run("add", "--name", "Blog", "--domain", "Blog.Example", "--domain", "www.blog.example", "--json"))
+    output = json.loads(
+        run("add", "--name", "Blog", "--domain", "Blog.Example", "--domain", "www.blog.example", "--json")
+    )
     site = Site.objects.get(public_id=output["site_id"])
     assert site.domains == ["blog.example", "www.blog.example"]
     assert output["api_key"].startswith("tgsk_")

@@ -33,8 +33,16 @@ def test_message_without_statement():
     assert siwe.parse_message(text, max_bytes=4096).statement is None
 
 
-@pytest.mark.parametrize("edit", [lambda t: t + "\n", lambda t: "\n" + t, lambda t: t.replace("\n\n", "\n\n\n", 1),
-                                  lambda t: t.replace("Nonce: ", "Nonce:  "), lambda t: t.replace("\n", "\r\n")])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t + "\n",
+        lambda t: "\n" + t,
+        lambda t: t.replace("\n\n", "\n\n\n", 1),
+        lambda t: t.replace("Nonce: ", "Nonce:  "),
+        lambda t: t.replace("\n", "\r\n"),
+    ],
+)
 def test_non_canonical_layout_rejected(edit):
     with pytest.raises(InvalidMessage):
         siwe.parse_message(edit(build_message(address=ACCOUNT.address, nonce=NONCE)), max_bytes=4096)

@@ -122,7 +122,9 @@ def test_short_signature_rejected(key, verify):
     assert rejected(verify, f"{header}.{payload}.{short}") == "signature_length"
 
 
-@pytest.mark.parametrize(("field", "value", "reason"), [("aud", "site_other", "aud"), ("iss", "https://x.example", "iss")])
+@pytest.mark.parametrize(
+    ("field", "value", "reason"), [("aud", "site_other", "aud"), ("iss", "https://x.example", "iss")]
+)
 def test_wrong_audience_or_issuer(key, verify, field, value, reason):
     token = tokens.encode_access_token(claims(**{field: value}), private_key=key, kid="k1")
     assert rejected(verify, token) == reason

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .errors import InvalidRequest
-from .models import Nonce, RefreshSession, Site, SigningKey, Wallet
+from .models import Nonce, RefreshSession, SigningKey, Site, Wallet
 from .services.sites import new_key, normalise_domains, site_rotate_key
 
 

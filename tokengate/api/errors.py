@@ -58,7 +58,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = ServiceUnavailable("The database is unavailable; try again shortly.")
 
     if isinstance(exc, TokenGateError):
-        extra = {"field": exc.field} if exc.field else {}
+        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="tokengate"'}
@@ -66,9 +66,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, drf.ValidationError):
         field, message = _first_message(exc.detail)
-        extra = {"field": field, "fields": exc.detail} if field else {}
+        details = {"field": field, "fields": exc.detail} if field else {}
         text = f"{field}: {message}" if field else message
-        return _response(400, error_body("invalid_request", text, **extra))
+        return _response(400, error_body("invalid_request", text, **details))
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -90,7 +90,9 @@ class VerifyView(SiteView):
     def post(self, request: Request) -> Response:
         data = s.VerifyIn(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = login.login(site=self.site, message=data.validated_data["message"], signature=data.validated_data["signature"])
+        issued = login.login(
+            site=self.site, message=data.validated_data["message"], signature=data.validated_data["signature"]
+        )
         return Response(_tokens_body(issued))
 
 
@@ -149,7 +151,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
     except Exception as exc:
         return JsonResponse(
-            {"status": "unavailable", "error": {"code": "service_unavailable", "message": f"database: {type(exc).__name__}"}},
+            {
+                "status": "unavailable",
+                "error": {"code": "service_unavailable", "message": f"database: {type(exc).__name__}"},
+            },
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .. import tokens
 from ..gates import GateDecision
-from ..models import Site, SigningKey
+from ..models import SigningKey, Site
 
 _private_keys: dict[str, Ed25519PrivateKey] = {}  # kid -> decrypted key, per process
 _lock = threading.Lock()
@@ -74,9 +74,7 @@ def published_keys(*, now: datetime | None = None) -> dict[str, Ed25519PublicKey
     rows = SigningKey.objects.filter(status=SigningKey.ACTIVE) | SigningKey.objects.filter(
         status=SigningKey.RETIRED, retired_at__gte=now - _retention()
     )
-    return {
-        row.kid: Ed25519PublicKey.from_public_bytes(bytes(row.public_key)) for row in rows.order_by("-created_at")
-    }
+    return {row.kid: Ed25519PublicKey.from_public_bytes(bytes(row.public_key)) for row in rows.order_by("-created_at")}
 
 
 def jwks(*, now: datetime | None = None) -> dict[str, list[dict[str, str]]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime, timedelta
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +17,7 @@ from ..gates import evaluate_gates
 from ..models import RefreshSession, Site, Wallet
 from .keys import access_token_issue
 
-TOKEN_PREFIX = "tgr_"
+TOKEN_PREFIX = "tgr_"  # noqa: S105 (a prefix, not a secret)
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def session_start(
-    *, site: Site, wallet: Wallet, now: datetime, family: uuid.UUID | None = None
-) -> tuple[str, int]:
+def session_start(*, site: Site, wallet: Wallet, now: datetime, family: uuid.UUID | None = None) -> tuple[str, int]:
     """Store a new refresh token (hashed) and return it with its lifetime in seconds."""
     ttl = settings.TOKENGATE_REFRESH_TTL
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -65,9 +63,9 @@ def session_refresh(*, site: Site, refresh_token: str, now: datetime | None = No
     if session is None or session.revoked_at is not None or session.expires_at <= now:
         raise RefreshInvalid()
     with transaction.atomic():
-        rotated = RefreshSession.objects.filter(
-            pk=session.pk, rotated_at__isnull=True, revoked_at__isnull=True
-        ).update(rotated_at=now)
+        rotated = RefreshSession.objects.filter(pk=session.pk, rotated_at__isnull=True, revoked_at__isnull=True).update(
+            rotated_at=now
+        )
         if rotated:
             decision = evaluate_gates(site=site, wallet=session.wallet, live=False)
             new_token, refresh_ttl = session_start(site=site, wallet=session.wallet, now=now, family=session.family)
@@ -95,7 +93,9 @@ def session_revoke(*, site: Site, refresh_token: str, now: datetime | None = Non
     """Log out: end the family of this refresh token. Unknown tokens are ignored (idempotent)."""
     now = now or timezone.now()
     family = (
-        RefreshSession.objects.filter(token_hash=_hash(refresh_token), site=site).values_list("family", flat=True).first()
+        RefreshSession.objects.filter(token_hash=_hash(refresh_token), site=site)
+        .values_list("family", flat=True)
+        .first()
     )
     if family is not None:
         _family_revoke(family=family, now=now)

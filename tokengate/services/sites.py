@@ -15,7 +15,9 @@ from ..models import Site
 KEY_PREFIX = "tgsk"
 _KEY = re.compile(rf"{KEY_PREFIX}_([0-9a-f]{{12}})_([A-Za-z0-9_-]{{43}})")
 # A host name (or IPv4/bracketed IPv6) with an optional port, as it appears in a SIWE domain line.
-_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
+_DOMAIN = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?"
+)
 
 
 def _hash_secret(secret: str) -> str:
@@ -50,9 +52,7 @@ def site_create(*, name: str, domains: list[str]) -> tuple[Site, str]:
     if not name or len(name) > 200:
         raise InvalidRequest("A site needs a name of 1 to 200 characters.", field="name")
     api_key, key_id, key_hash = new_key()
-    site = Site.objects.create(
-        name=name, domains=normalise_domains(domains), api_key_id=key_id, api_key_hash=key_hash
-    )
+    site = Site.objects.create(name=name, domains=normalise_domains(domains), api_key_id=key_id, api_key_hash=key_hash)
     return site, api_key
 
 

@@ -30,4 +30,6 @@ class Command(BaseCommand):
         for key in SigningKey.objects.all():
             retired = f"  retired {key.retired_at:%Y-%m-%d %H:%M:%S}" if key.retired_at else ""
             shown = "in JWKS" if key.kid in published else "not published"
-            self.stdout.write(f"{key.kid}  {key.status:<7}  created {key.created_at:%Y-%m-%d %H:%M:%S}{retired}  {shown}")
+            self.stdout.write(
+                f"{key.kid}  {key.status:<7}  created {key.created_at:%Y-%m-%d %H:%M:%S}{retired}  {shown}"
+            )

@@ -45,8 +45,13 @@ class Command(BaseCommand):
 
     def _list(self, options: dict[str, Any]) -> None:
         rows = [
-            {"site_id": s.public_id, "name": s.name, "domains": s.domains, "gate_set_version": s.gate_set_version,
-             "active": s.is_active}
+            {
+                "site_id": s.public_id,
+                "name": s.name,
+                "domains": s.domains,
+                "gate_set_version": s.gate_set_version,
+                "active": s.is_active,
+            }
             for s in Site.objects.all()
         ]
         if options["json"]:
