@@ -148,3 +148,47 @@ def test_logs_never_contain_secrets(client_site, account, caplog):
     request_records = [r for r in caplog.records if r.name == "tokengate.request"]
     assert {r.__dict__["site"] for r in request_records} == {client_site.site.public_id}
     assert "nonce_used" in {r.__dict__["error_code"] for r in request_records}
+
+
+def test_probes_answer_json_to_other_methods(db):
+    response = Client(enforce_csrf_checks=True).post("/healthz")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_readyz_reports_cache_down(db, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set", broken)
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "ConnectionError"
+
+
+def test_changed_encryption_secret_is_a_clear_503(client_site, account, settings):
+    from tokengate.services import keys
+
+    jwks_before = client_site.get("/.well-known/jwks.json").json()
+    keys._private_keys.clear()
+    settings.TOKENGATE_KEY_ENCRYPTION_KEY = "a different secret"
+    response = client_site.login(account)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    # Public keys need no decryption: the JWKS keeps working for the sites that verify tokens.
+    assert client_site.get("/.well-known/jwks.json").json() == jwks_before
+
+
+def test_json_log_lines_drop_query_strings():
+    from django.test import RequestFactory
+
+    from tokengate.logs import JsonFormatter
+
+    request = RequestFactory().get("/readyz?secret=abc")
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "boom", None, None)
+    record.request = request
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request"] == "GET /readyz"
+    assert "abc" not in json.dumps(line)

@@ -66,3 +66,13 @@ def test_limiter_down_fails_closed(client_site, monkeypatch):
     response = client_site.post("/api/v1/siwe/nonce")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
+
+
+def test_reader_budget_is_per_site(make_site, settings):
+    settings.TOKENGATE_RATE_LIMIT_IP = (1, 60)
+    first, second = make_site(), make_site()
+    reader = {"HTTP_TOKENGATE_CLIENT_IP": "203.0.113.9"}
+    assert first.post("/api/v1/siwe/nonce", **reader).status_code == 201
+    assert first.post("/api/v1/siwe/nonce", **reader).status_code == 429
+    # Another site's requests for the same reader are counted apart.
+    assert second.post("/api/v1/siwe/nonce", **reader).status_code == 201

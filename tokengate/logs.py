@@ -26,6 +26,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update({key: value for key, value in record.__dict__.items() if key not in _STANDARD})
+        request = entry.get("request")
+        if isinstance(request, HttpRequest):
+            # Django's loggers attach the request, whose repr carries the query string.
+            entry["request"] = f"{request.method} {request.path}"
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

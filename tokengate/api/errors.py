@@ -83,13 +83,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return None  # a bug: Django's handler500 answers with JSON and the traceback is logged
 
 
+def _json_error(code: str, message: str, status: int) -> JsonResponse:
+    response = JsonResponse(error_body(code, message), status=status)
+    response.tokengate_error_code = code  # type: ignore[attr-defined]
+    return response
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return _json_error("not_found", "Not found.", 404)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(error_body("internal_error", "An unexpected error occurred."), status=500)
+    return _json_error("internal_error", "An unexpected error occurred.", 500)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("invalid_request", "The request was refused as malformed."), status=400)
+    return _json_error("invalid_request", "The request was refused as malformed.", 400)

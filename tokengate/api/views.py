@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -19,6 +23,7 @@ from ..models import Site
 from ..services import keys, login, sessions
 from ..services.sessions import IssuedTokens
 from . import serializers as s
+from .errors import error_body
 
 ERRORS = {code: OpenApiResponse(s.ErrorOut) for code in (400, 401, 429, 503)}
 
@@ -48,7 +53,8 @@ class SiteView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         if self.rate_limited:
-            ratelimit.hit(f"ip:{client_ip(request)}", settings.TOKENGATE_RATE_LIMIT_IP)
+            # Per reader IP within this site: a site cannot spend a reader's budget on other sites.
+            ratelimit.hit(f"ip:{self.site.pk}:{client_ip(request)}", settings.TOKENGATE_RATE_LIMIT_IP)
             ratelimit.hit(f"site:{self.site.pk}", settings.TOKENGATE_RATE_LIMIT_SITE)
 
 
@@ -141,20 +147,45 @@ class JwksView(APIView):
         return response
 
 
+def _probe(view: Callable[[HttpRequest], JsonResponse]) -> Callable[[HttpRequest], JsonResponse]:
+    """A GET-only, CSRF-exempt probe that answers every other method with a JSON 405."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> JsonResponse:
+        if request.method not in ("GET", "HEAD"):
+            response = JsonResponse(
+                error_body("method_not_allowed", f'Method "{request.method}" not allowed.'), status=405
+            )
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request)
+
+    return wrapper
+
+
+@_probe
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@_probe
 def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready when the database answers and the cache (where rate limits are counted) works."""
+    checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+        checks["database"] = "ok"
     except Exception as exc:
-        return JsonResponse(
-            {
-                "status": "unavailable",
-                "error": {"code": "service_unavailable", "message": f"database: {type(exc).__name__}"},
-            },
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
+        checks["database"] = type(exc).__name__
+    try:
+        cache.set("tokengate:readyz", "1", timeout=5)
+        checks["cache"] = "ok" if cache.get("tokengate:readyz") == "1" else "unreadable"
+    except Exception as exc:
+        checks["cache"] = type(exc).__name__
+    failed = [f"{name}: {state}" for name, state in checks.items() if state != "ok"]
+    if failed:
+        body = error_body("service_unavailable", "Not ready: " + ", ".join(failed))
+        return JsonResponse({"status": "unavailable", **checks, **body}, status=503)
+    return JsonResponse({"status": "ok", **checks})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from datetime import datetime, timedelta
@@ -12,9 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import tokens
+from ..errors import ServiceUnavailable
 from ..gates import GateDecision
 from ..models import SigningKey, Site
 
+logger = logging.getLogger(__name__)
 _private_keys: dict[str, Ed25519PrivateKey] = {}  # kid -> decrypted key, per process
 _lock = threading.Lock()
 
@@ -49,8 +52,8 @@ def signing_key_rotate(*, now: datetime | None = None) -> SigningKey:
         return _create_key(now)
 
 
-def active_signing_key(*, now: datetime | None = None) -> tuple[str, Ed25519PrivateKey]:
-    """The kid and private key that sign new tokens; the first call creates one."""
+def _active_row(now: datetime | None) -> tuple[str, bytes]:
+    """The active key's kid and sealed private key; the first call on a new database creates it."""
     row = SigningKey.objects.filter(status=SigningKey.ACTIVE).values_list("kid", "sealed_private_key").first()
     if row is None:
         try:
@@ -59,10 +62,21 @@ def active_signing_key(*, now: datetime | None = None) -> tuple[str, Ed25519Priv
             row = (key.kid, key.sealed_private_key)
         except IntegrityError:  # another process created it first
             row = SigningKey.objects.filter(status=SigningKey.ACTIVE).values_list("kid", "sealed_private_key").get()
-    kid, sealed = row
+    return row[0], bytes(row[1])
+
+
+def active_signing_key(*, now: datetime | None = None) -> tuple[str, Ed25519PrivateKey]:
+    """The kid and private key that sign new tokens."""
+    kid, sealed = _active_row(now)
     cached = _private_keys.get(kid)
     if cached is None:
-        cached = tokens.open_private_key(bytes(sealed), secret=settings.TOKENGATE_KEY_ENCRYPTION_KEY, kid=kid)
+        try:
+            cached = tokens.open_private_key(sealed, secret=settings.TOKENGATE_KEY_ENCRYPTION_KEY, kid=kid)
+        except ValueError:
+            logger.error(
+                "signing key cannot be decrypted: was TOKENGATE_KEY_ENCRYPTION_KEY changed?", extra={"kid": kid}
+            )
+            raise ServiceUnavailable("The service cannot sign tokens; its operator has been told.") from None
         with _lock:
             _private_keys[kid] = cached
     return kid, cached
@@ -79,7 +93,7 @@ def published_keys(*, now: datetime | None = None) -> dict[str, Ed25519PublicKey
 
 def jwks(*, now: datetime | None = None) -> dict[str, list[dict[str, str]]]:
     """The JWKS document. Publishing starts before the first login, so a site can cache it."""
-    active_signing_key(now=now)
+    _active_row(now)
     return {"keys": [tokens.public_jwk(kid, key) for kid, key in published_keys(now=now).items()]}
 
 
