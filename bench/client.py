@@ -7,9 +7,9 @@ import json
 import resource
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.synchronize import Barrier
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,8 +55,9 @@ class Client:
     def post(self, path: str, body: dict[str, Any] | None, expect: int) -> dict[str, Any]:
         """POST JSON; return the decoded answer, or raise LoginError unless the status is `expect`."""
         try:
-            self.connection.request("POST", path, body=json.dumps(body) if body is not None else b"",
-                                    headers=self.headers)
+            self.connection.request(
+                "POST", path, body=json.dumps(body) if body is not None else b"", headers=self.headers
+            )
             response = self.connection.getresponse()
             payload = response.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -91,14 +92,15 @@ def _cpu_seconds() -> float:
 
 
 def run_client(
-    base_url: str, api_key: str, keys: list[bytes], warmup: int, count: int, seconds: float, barrier: Barrier
+    base_url: str, api_key: str, keys: list[bytes], warmup: int, count: int, seconds: float, start: Callable[[], None]
 ) -> ClientResult:
-    """Warm up, wait for every client at `barrier`, then sign in `count` times or until `seconds` pass."""
+    """Warm up, call `start` (which returns when every client may go), then sign in `count` times or until
+    `seconds` pass."""
     accounts = [Account.from_key(key) for key in keys]
     client = Client(base_url, api_key)
     for i in range(warmup):
         client.login(accounts[i % len(accounts)])  # a failure here aborts the run: the service is not up
-    barrier.wait()
+    start()
     result = ClientResult(started=time.perf_counter(), cpu_seconds=-_cpu_seconds())
     deadline = result.started + seconds
     for i in range(count):

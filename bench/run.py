@@ -20,29 +20,39 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # import `bench.*` and `tokengate.*` from the project, not from bench/
 
-from bench.figures import Figure  # noqa: E402
+from bench.figures import Figure, median_seconds  # noqa: E402
 
 BENCHMARKS = ["siwe_verify", "logins"]
 RESULTS = ROOT / "bench" / "results.json"
 
 
-def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
-    cpu = ""
+def _cpu_model() -> str:
     try:
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-             if line.startswith("model name")),
-            "",
-        )
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
-        pass
+        return platform.processor()
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+
+
+def reference_loop_ms() -> float:
+    """Median time of a fixed pure-Python loop: how fast this machine's cores were at the start (lower = faster)."""
+
+    def loop() -> int:
+        return sum(i * i for i in range(1_000_000))
+
+    return round(median_seconds(loop, 5) * 1000, 1)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on, and how busy the machine already was (1-minute load average)."""
     return {
         "cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)),
-        "cpu": cpu or platform.processor(),
+        "cpu": _cpu_model(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average_at_start": round(os.getloadavg()[0], 2),
+        "reference_loop_ms": reference_loop_ms(),
     }
 
 
@@ -65,6 +75,7 @@ def main(names: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
         return 2
+    host = machine()
     figures: list[Figure] = []
     failed: list[str] = []
     for name in names or BENCHMARKS:
@@ -77,7 +88,7 @@ def main(names: list[str]) -> int:
             failed.append(name)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": host,
         "figures": [f.as_json() for f in figures],
         "failed": failed,
     }

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cpu import children
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -100,9 +102,21 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: where it listens and its master's process id."""
+
+    base_url: str
+    pid: int
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        return [self.pid, *children(self.pid)]
+
+
 @contextmanager
-def gunicorn(env: dict[str, str], workers: Workers, log: Path) -> Iterator[str]:
-    """Serve config.wsgi with gunicorn on a free loopback port; yield its base URL; stop it after."""
+def gunicorn(env: dict[str, str], workers: Workers, log: Path) -> Iterator[Server]:
+    """Serve config.wsgi with gunicorn on a free loopback port; yield it; stop it after."""
     port = free_port()
     command = [
         str(VENV_BIN / "gunicorn"),
@@ -118,6 +132,6 @@ def gunicorn(env: dict[str, str], workers: Workers, log: Path) -> Iterator[str]:
     try:
         base_url = f"http://{HOST}:{port}"
         _wait_healthy(base_url, process, log)
-        yield base_url
+        yield Server(base_url, process.pid)
     finally:
         _stop(process)
