@@ -141,6 +141,12 @@ TOKENGATE_NONCE_TTL = env_int("TOKENGATE_NONCE_TTL", 600, minimum=30)
 TOKENGATE_CLOCK_SKEW = env_int("TOKENGATE_CLOCK_SKEW", 60)
 TOKENGATE_SIWE_MAX_BYTES = env_int("TOKENGATE_SIWE_MAX_BYTES", 4096, minimum=512)
 TOKENGATE_SIWE_STATEMENT = env_str("TOKENGATE_SIWE_STATEMENT", "Sign in to read token-gated content.")
+# Holdings: RPC timeout per request; how old stored holdings may be at refresh; how often
+# Celery beat sweeps every reader's balances.
+TOKENGATE_RPC_TIMEOUT = env_int("TOKENGATE_RPC_TIMEOUT", 5, minimum=1)
+TOKENGATE_HOLDINGS_MAX_AGE = env_int("TOKENGATE_HOLDINGS_MAX_AGE", 300, minimum=0)
+TOKENGATE_REFRESH_INTERVAL = env_int("TOKENGATE_REFRESH_INTERVAL", 300, minimum=10)
+TOKENGATE_SWEEP_CHUNK = env_int("TOKENGATE_SWEEP_CHUNK", 500, minimum=1)
 TOKENGATE_RATE_LIMIT_IP = parse_rate("TOKENGATE_RATE_LIMIT_IP", "60/min")
 TOKENGATE_RATE_LIMIT_SITE = parse_rate("TOKENGATE_RATE_LIMIT_SITE", "6000/min")
 # Encrypts signing keys at rest. Defaults to a key derived from SECRET_KEY; set it separately
@@ -148,7 +154,29 @@ TOKENGATE_RATE_LIMIT_SITE = parse_rate("TOKENGATE_RATE_LIMIT_SITE", "6000/min")
 TOKENGATE_KEY_ENCRYPTION_KEY = env_str("TOKENGATE_KEY_ENCRYPTION_KEY", SECRET_KEY)
 
 # --- Celery --------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+# Redis in production. Unset, an embedded broker: kombu's filesystem transport in the data
+# folder, which the web process, a worker and beat on one machine share with nothing to run.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _BROKER_DIR = DATA_DIR / "broker"
+    for _folder in ("queue", "processed", "control"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "control_folder": str(_BROKER_DIR / "control"),  # kombu's default is ./control
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "holdings-sweep": {"task": "tokengate.sweep", "schedule": float(TOKENGATE_REFRESH_INTERVAL)},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

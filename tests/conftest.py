@@ -17,7 +17,10 @@ from eth_account.signers.local import LocalAccount
 from rest_framework.test import APIClient
 
 from tokengate.models import Site
+from tokengate.services.chains import chains_changed
 from tokengate.services.sites import site_create
+
+pytest_plugins = ["tests.chain_fixtures"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DOMAIN = "reader.example"
@@ -47,6 +50,7 @@ def is_postgres() -> bool:
 def _clean_cache() -> None:
     # Rate-limit counters live in the cache (Redis in `make test`); start every test at zero.
     cache.clear()
+    chains_changed()
 
 
 def iso(moment: datetime) -> str:
@@ -154,3 +158,18 @@ def now() -> datetime:
 @pytest.fixture
 def skew() -> timedelta:
     return timedelta(seconds=settings.TOKENGATE_CLOCK_SKEW)
+
+
+@pytest.fixture
+def chain(devchain: Any, settings: Any) -> Any:
+    """The session's anvil, configured as the service's only chain (31337)."""
+    settings.TOKENGATE_CHAINS = {devchain.chain_id: (devchain.rpc_url,)}
+    return devchain
+
+
+def make_gate(site_client: SiteClient, slug: str, requirements: list[dict[str, Any]], mode: str = "all") -> Any:
+    """Create a gate through the API; returns the response body (asserts 201)."""
+    body = {"slug": slug, "name": slug.title(), "teaser": "Hold tokens to read.", "mode": mode}
+    response = site_client.post("/api/v1/gates", {**body, "requirements": requirements})
+    assert response.status_code == 201, response.content
+    return response.json()

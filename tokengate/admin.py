@@ -6,11 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
 from .errors import InvalidRequest
-from .models import Nonce, RefreshSession, SigningKey, Site, Wallet
+from .models import Chain, Gate, GateRequirement, Holding, Nonce, RefreshSession, SigningKey, Site, Token, Wallet
+from .services.chains import chains_changed
 from .services.sites import new_key, normalise_domains, site_rotate_key
 
 
@@ -83,3 +84,78 @@ class RefreshSessionAdmin(ReadOnlyAdmin):
     list_display = ("wallet", "site", "family", "created_at", "expires_at", "rotated_at", "revoked_at")
     fields = ("wallet", "site", "family", "created_at", "expires_at", "rotated_at", "revoked_at")
     list_filter = ("site",)
+
+
+class ChainForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Chain
+        fields = ("chain_id", "name", "rpc_urls", "multicall_address", "enabled")
+
+    def clean_rpc_urls(self) -> list[str]:
+        urls = self.cleaned_data["rpc_urls"]
+        if not isinstance(urls, list) or not all(
+            isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls
+        ):
+            raise forms.ValidationError('Give a JSON list of http(s) URLs, e.g. ["https://mainnet.base.org"].')
+        return urls
+
+
+@admin.register(Chain)
+class ChainAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ChainForm
+    list_display = ("chain_id", "name", "enabled", "multicall_address", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: Chain, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        chains_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Chain) -> None:
+        super().delete_model(request, obj)
+        chains_changed()
+
+
+@admin.register(Token)
+class TokenAdmin(ReadOnlyAdmin):
+    list_display = ("symbol", "name", "chain_id", "address", "decimals", "decimals_source", "looked_up_at")
+    search_fields = ("symbol", "name", "address")
+    list_filter = ("chain_id",)
+
+
+class GateRequirementInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = GateRequirement
+    extra = 0
+    fields = ("token", "minimum", "position")
+
+
+def _bump(site_id: int) -> None:
+    Site.objects.filter(pk=site_id).update(gate_set_version=F("gate_set_version") + 1)
+
+
+@admin.register(Gate)
+class GateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("slug", "name", "site", "mode", "updated_at")
+    list_filter = ("site",)
+    search_fields = ("slug", "name")
+    inlines = (GateRequirementInline,)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        _bump(form.instance.site_id)  # every gate change bumps the site's gate-set version
+
+    def delete_model(self, request: HttpRequest, obj: Gate) -> None:
+        site_id = obj.site_id
+        super().delete_model(request, obj)
+        _bump(site_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Gate]) -> None:
+        site_ids = set(queryset.values_list("site_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for site_id in site_ids:
+            _bump(site_id)
+
+
+@admin.register(Holding)
+class HoldingAdmin(ReadOnlyAdmin):
+    list_display = ("wallet", "token", "balance", "block_number", "checked_at", "stale", "error")
+    list_filter = ("stale", "token")
+    search_fields = ("wallet__address",)

@@ -127,3 +127,43 @@ class RefreshReused(TokenGateError):
     code = "refresh_reused"
     status = 401
     default_message = "The refresh token was already used; the session has been revoked. Sign in again."
+
+
+# --- Chains, tokens and gates ---------------------------------------------------------------
+
+
+class ChainUnavailable(TokenGateError):
+    """Every RPC URL of a chain failed with a transient error (timeout, refused, 429, 5xx, garbage)."""
+
+    code = "chain_unavailable"
+    status = 503
+    default_message = "The chain's RPC endpoint is unavailable; try again shortly."
+
+
+class RpcCallFailed(TokenGateError):
+    """The RPC answered with a JSON-RPC error that retrying will not fix (e.g. an eth_call reverted)."""
+
+    code = "rpc_error"
+    status = 502
+    default_message = "The chain's RPC endpoint refused the request."
+
+
+class TokenNotContract(TokenGateError):
+    code = "token_not_contract"
+    default_message = "There is no contract at this address on this chain."
+
+
+class TokenNotErc20(TokenGateError):
+    code = "token_not_erc20"
+    default_message = "The contract at this address does not answer balanceOf and totalSupply as an ERC-20 does."
+
+
+class DecimalsUnknown(TokenGateError):
+    code = "decimals_unknown"
+    default_message = "The token has no decimals(); give its decimals explicitly."
+
+
+class GateExists(TokenGateError):
+    code = "gate_exists"
+    status = 409
+    default_message = "A gate with this slug already exists on this site."

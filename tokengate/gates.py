@@ -1,14 +1,35 @@
-"""Gate evaluation: which of a site's gates a wallet satisfies.
+"""Gates as rules, and the decision which of them a set of balances satisfies.
 
-This is the seam the holdings work fills in: today a site has no gates, so no wallet
-satisfies any, and the decision carries the site's gate-set version for the `gsv` claim.
+Pure: the rules are read from the database once per login or refresh, the balances come
+from tokengate.services.holdings, and `decide` only compares integers. An unknown balance
+(None) satisfies nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .models import Site, Wallet
+from .models import Gate, Site, Token
+
+
+@dataclass(frozen=True)
+class Requirement:
+    token_id: int
+    minimum: int  # raw units
+
+
+@dataclass(frozen=True)
+class GateRule:
+    slug: str
+    mode: str  # Gate.ALL | Gate.ANY
+    requirements: tuple[Requirement, ...]
+
+    def satisfied_by(self, balances: Mapping[int, int | None]) -> bool:
+        met = [(balance := balances.get(r.token_id)) is not None and balance >= r.minimum for r in self.requirements]
+        if not met:
+            return False  # a gate without requirements opens for nobody
+        return all(met) if self.mode == Gate.ALL else any(met)
 
 
 @dataclass(frozen=True)
@@ -17,10 +38,20 @@ class GateDecision:
     gate_set_version: int
 
 
-def evaluate_gates(*, site: Site, wallet: Wallet, live: bool) -> GateDecision:
-    """Decide the gates `wallet` satisfies on `site`.
+def site_rules(site: Site) -> tuple[list[GateRule], list[Token]]:
+    """The site's gates as rules, and every token they need a balance of."""
+    gates = Gate.objects.filter(site=site).prefetch_related("requirements__token").order_by("slug")
+    rules: list[GateRule] = []
+    tokens: dict[int, Token] = {}
+    for gate in gates:
+        requirements = []
+        for requirement in gate.requirements.all():
+            tokens[requirement.token_id] = requirement.token
+            requirements.append(Requirement(requirement.token_id, int(requirement.minimum)))
+        rules.append(GateRule(gate.slug, gate.mode, tuple(requirements)))
+    return rules, list(tokens.values())
 
-    `live` is True at login (read balances now) and False at refresh (recent stored
-    holdings may be used).
-    """
-    return GateDecision(slugs=(), gate_set_version=site.gate_set_version)
+
+def decide(rules: list[GateRule], balances: Mapping[int, int | None]) -> tuple[str, ...]:
+    """The slugs of the gates `balances` (token id -> raw balance, None if unknown) satisfy."""
+    return tuple(rule.slug for rule in rules if rule.satisfied_by(balances))

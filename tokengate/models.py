@@ -8,6 +8,10 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from .fields import UInt256Field
+
+MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11"  # the same on every chain that has it
+
 
 def new_site_id() -> str:
     return f"site_{secrets.token_hex(8)}"
@@ -93,3 +97,101 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kid} ({self.status})"
+
+
+class Chain(models.Model):
+    """A chain configured in the admin. Chains from TOKENGATE_CHAINS need no row; a row with the
+    same chain id overrides their name, RPC URLs (when given), multicall address or enables them."""
+
+    chain_id = models.PositiveBigIntegerField(unique=True)
+    name = models.CharField(max_length=100)
+    rpc_urls = models.JSONField(default=list, blank=True, help_text="A JSON list of http(s) URLs, tried in order.")
+    # Blank: the chain has no Multicall3; balances are read with JSON-RPC batches instead.
+    multicall_address = models.CharField(max_length=42, blank=True, default=MULTICALL3_ADDRESS)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["chain_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.chain_id})"
+
+
+class Token(models.Model):
+    """An ERC-20 contract on one chain, with the metadata read from it when first referenced."""
+
+    ERC20 = "erc20"
+
+    chain_id = models.PositiveBigIntegerField()
+    address = models.CharField(max_length=42)  # EIP-55
+    standard = models.CharField(max_length=16, default=ERC20)
+    name = models.CharField(max_length=200, blank=True)
+    symbol = models.CharField(max_length=64, blank=True)
+    decimals = models.PositiveSmallIntegerField()
+    # "chain" when read from decimals(); "admin" when the token has none and an admin gave it.
+    decimals_source = models.CharField(max_length=8, default="chain")
+    looked_up_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain_id", "address"], name="token_unique_per_chain")]
+
+    def __str__(self) -> str:
+        return f"{self.symbol or self.address} on {self.chain_id}"
+
+
+class Gate(models.Model):
+    """A site's access rule: hold the requirements (all of them, or any one)."""
+
+    ALL = "all"
+    ANY = "any"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="gates")
+    slug = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    teaser = models.TextField(blank=True)
+    mode = models.CharField(max_length=3, choices=[(ALL, "all"), (ANY, "any")], default=ALL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site_id", "slug"]
+        constraints = [models.UniqueConstraint(fields=["site", "slug"], name="gate_slug_unique_per_site")]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.site_id})"
+
+
+class GateRequirement(models.Model):
+    """Hold at least `minimum` raw units of `token`."""
+
+    gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="requirements")
+    token = models.ForeignKey(Token, on_delete=models.PROTECT, related_name="requirements")
+    minimum = UInt256Field()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["gate_id", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.minimum} of {self.token}"
+
+
+class Holding(models.Model):
+    """The last balance read for a wallet and token. A failed read keeps the balance and marks
+    the row stale; nothing writes a balance that was not read."""
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="holdings")
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="holdings")
+    balance = UInt256Field(null=True, blank=True)  # None: never read successfully
+    block_number = models.PositiveBigIntegerField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)  # when `balance` was read
+    attempted_at = models.DateTimeField()  # the last read, successful or not
+    stale = models.BooleanField(default=False)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["wallet", "token"], name="holding_unique_per_wallet_token")]
+
+    def __str__(self) -> str:
+        return f"{self.wallet_id} holds {self.balance} of {self.token_id}"

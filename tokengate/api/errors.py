@@ -37,7 +37,7 @@ def _first_message(detail: Any) -> tuple[str | None, str]:
     if isinstance(detail, dict):
         for field, value in detail.items():
             inner_field, message = _first_message(value)
-            name = field if field != "non_field_errors" else None
+            name = str(field) if field != "non_field_errors" else None  # list items have int keys
             return (f"{name}.{inner_field}" if name and inner_field else name or inner_field), message
     if isinstance(detail, list) and detail:
         return _first_message(detail[0])

@@ -52,3 +52,63 @@ class ErrorDetail(serializers.Serializer):  # type: ignore[type-arg]
 
 class ErrorOut(serializers.Serializer):  # type: ignore[type-arg]
     error = ErrorDetail()
+
+
+class RequirementIn(serializers.Serializer):  # type: ignore[type-arg]
+    chain_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    token_address = serializers.CharField(max_length=42, min_length=42)
+    minimum = serializers.CharField(max_length=100, help_text='A human amount, e.g. "100.5" (never a float).')
+    decimals = serializers.IntegerField(
+        min_value=0, max_value=77, required=False, help_text="Only for tokens without decimals()."
+    )
+
+
+class GateIn(serializers.Serializer):  # type: ignore[type-arg]
+    slug = serializers.SlugField(max_length=64)
+    name = serializers.CharField(max_length=200)
+    teaser = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    mode = serializers.ChoiceField(choices=["all", "any"], default="all")
+    requirements = serializers.ListField(child=RequirementIn(), min_length=1, max_length=10)
+
+
+class GateUpdateIn(GateIn):
+    slug = serializers.SlugField(max_length=64, required=False)
+
+
+class RequirementOut(serializers.Serializer):  # type: ignore[type-arg]
+    chain_id = serializers.IntegerField()
+    token_address = serializers.CharField()
+    symbol = serializers.CharField()
+    token_name = serializers.CharField()
+    decimals = serializers.IntegerField()
+    minimum = serializers.CharField(help_text="Human amount.")
+    minimum_raw = serializers.CharField(help_text="Raw integer units, as a decimal string.")
+
+
+class GateOut(serializers.Serializer):  # type: ignore[type-arg]
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    teaser = serializers.CharField()
+    mode = serializers.CharField()
+    requirements = RequirementOut(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class GateListOut(serializers.Serializer):  # type: ignore[type-arg]
+    gates = GateOut(many=True)
+    gate_set_version = serializers.IntegerField()
+
+
+class TokenLookupIn(serializers.Serializer):  # type: ignore[type-arg]
+    chain_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    address = serializers.CharField(max_length=42, min_length=42)
+
+
+class TokenOut(serializers.Serializer):  # type: ignore[type-arg]
+    chain_id = serializers.IntegerField()
+    address = serializers.CharField()
+    standard = serializers.CharField()
+    name = serializers.CharField()
+    symbol = serializers.CharField()
+    decimals = serializers.IntegerField(allow_null=True)

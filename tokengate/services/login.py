@@ -23,8 +23,10 @@ from ..errors import (
     NonceUsed,
     UriMismatch,
 )
-from ..gates import evaluate_gates
+from ..gates import GateDecision, decide, site_rules
 from ..models import Nonce, Site, Wallet
+from . import holdings
+from .chains import chain_configs
 from .keys import access_token_issue
 from .sessions import IssuedTokens, session_start
 
@@ -38,6 +40,18 @@ def nonce_issue(*, site: Site, now: datetime | None = None) -> Nonce:
         issued_at=now,
         expires_at=now + timedelta(seconds=settings.TOKENGATE_NONCE_TTL),
     )
+
+
+def _nonce_check(*, site: Site, value: str, now: datetime) -> None:
+    """Refuse an unusable nonce before reading the chain; consumption stays atomic (below)."""
+    row = Nonce.objects.filter(value=value, site=site).values_list("used_at", "expires_at").first()
+    if row is None:
+        raise NonceUnknown()
+    used_at, expires_at = row
+    if used_at is not None:
+        raise NonceUsed()
+    if expires_at <= now:
+        raise NonceExpired()
 
 
 def _nonce_consume(*, site: Site, value: str, now: datetime) -> None:
@@ -62,7 +76,7 @@ def check_message(*, site: Site, message: str, signature: str, now: datetime) ->
         raise UriMismatch()
     if login.version != "1":
         raise InvalidMessage("Only EIP-4361 version 1 is supported.")
-    if login.chain_id not in settings.TOKENGATE_CHAINS:
+    if login.chain_id not in chain_configs():
         raise ChainUnsupported(f"Chain {login.chain_id} is not configured on this service.")
     skew = timedelta(seconds=settings.TOKENGATE_CLOCK_SKEW)
     if login.issued_at > now + skew:
@@ -79,15 +93,22 @@ def check_message(*, site: Site, message: str, signature: str, now: datetime) ->
 def login(*, site: Site, message: str, signature: str, now: datetime | None = None) -> IssuedTokens:
     """Check a signed SIWE message and start a session.
 
-    The nonce is consumed in the same transaction that writes the session, so a failure
-    anywhere leaves the nonce unused and nothing half-written.
+    Balances are read live before anything is written; the nonce is consumed in the same
+    transaction that stores the holdings and the session, so a failure anywhere (an RPC that
+    is down included) leaves the nonce unused and nothing half-written.
     """
     now = now or timezone.now()
     checked = check_message(site=site, message=message, signature=signature, now=now)
+    _nonce_check(site=site, value=checked.nonce, now=now)
+    gate_set_version = site.gate_set_version  # read before the rules, so the rules are never older
+    rules, tokens = site_rules(site)
+    readings = holdings.read_live(address=checked.address, tokens=tokens) if tokens else {}
     with transaction.atomic():
         _nonce_consume(site=site, value=checked.nonce, now=now)
         wallet, _ = Wallet.objects.get_or_create(address=checked.address)
-        decision = evaluate_gates(site=site, wallet=wallet, live=True)
+        holdings.holdings_store(wallet_id=wallet.pk, readings=readings.values(), now=now)
+        slugs = decide(rules, {token_id: r.balance for token_id, r in readings.items()})
+        decision = GateDecision(slugs=slugs, gate_set_version=gate_set_version)
         refresh_token, refresh_ttl = session_start(site=site, wallet=wallet, now=now)
         access_token, access_ttl = access_token_issue(site=site, address=wallet.address, decision=decision, now=now)
     return IssuedTokens(

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import RefreshInvalid, RefreshReused
-from ..gates import evaluate_gates
+from ..gates import GateDecision, decide, site_rules
 from ..models import RefreshSession, Site, Wallet
+from .holdings import balances_for_refresh
 from .keys import access_token_issue
 
 TOKEN_PREFIX = "tgr_"  # noqa: S105 (a prefix, not a secret)
@@ -62,12 +63,18 @@ def session_refresh(*, site: Site, refresh_token: str, now: datetime | None = No
     session = RefreshSession.objects.select_related("wallet").filter(token_hash=_hash(refresh_token), site=site).first()
     if session is None or session.revoked_at is not None or session.expires_at <= now:
         raise RefreshInvalid()
+    decision = GateDecision(slugs=(), gate_set_version=site.gate_set_version)
+    if session.rotated_at is None:
+        # Balances first, outside the transaction: a chain that is down fails the refresh with
+        # 503 before anything rotates, and the reader's refresh token stays usable.
+        rules, tokens = site_rules(site)
+        balances = balances_for_refresh(wallet=session.wallet, tokens=tokens, now=now) if tokens else {}
+        decision = GateDecision(slugs=decide(rules, balances), gate_set_version=decision.gate_set_version)
     with transaction.atomic():
         rotated = RefreshSession.objects.filter(pk=session.pk, rotated_at__isnull=True, revoked_at__isnull=True).update(
             rotated_at=now
         )
         if rotated:
-            decision = evaluate_gates(site=site, wallet=session.wallet, live=False)
             new_token, refresh_ttl = session_start(site=site, wallet=session.wallet, now=now, family=session.family)
             access_token, access_ttl = access_token_issue(
                 site=site, address=session.wallet.address, decision=decision, now=now

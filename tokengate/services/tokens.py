@@ -1,0 +1,72 @@
+"""Tokens: metadata read on chain when first referenced, then kept in the Token table."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..chain import abi, erc20
+from ..errors import DecimalsUnknown, InvalidRequest
+from ..models import Token
+from .chains import chain_get
+
+
+def normalise_address(address: str, *, field: str = "address") -> str:
+    """EIP-55 form of an address; lowercase is accepted, a wrong mixed-case checksum is not."""
+    try:
+        return abi.checksum(address)
+    except ValueError as exc:
+        raise InvalidRequest(f"{field}: {exc}.", field=field) from None
+
+
+def token_lookup(*, chain_id: int, address: str) -> Token | erc20.TokenInfo:
+    """The stored token, or its metadata freshly read from the chain (not stored: a lookup as
+    the admin types must not fill the table with every address tried)."""
+    chain = chain_get(chain_id)
+    checksummed = normalise_address(address)
+    stored = Token.objects.filter(chain_id=chain_id, address=checksummed).first()
+    if stored is not None:
+        return stored
+    return erc20.lookup(chain.client(), checksummed)
+
+
+def token_resolve(*, chain_id: int, address: str, decimals: int | None = None, field: str = "token") -> Token:
+    """The Token row for a gate requirement, read from the chain and stored when new.
+
+    `decimals` is required for a token without decimals() and must agree with the chain's
+    value when the token has one.
+    """
+    chain = chain_get(chain_id)
+    checksummed = normalise_address(address, field=f"{field}.token_address")
+    stored = Token.objects.filter(chain_id=chain_id, address=checksummed).first()
+    if stored is not None:
+        _check_decimals(stored.decimals, decimals, stored.decimals_source == "chain", field)
+        return stored
+    info = erc20.lookup(chain.client(), checksummed)
+    if info.decimals is None and decimals is None:
+        raise DecimalsUnknown(
+            f"{info.symbol or checksummed} has no decimals(); give its decimals explicitly.", field=f"{field}.decimals"
+        )
+    if info.decimals is not None:
+        _check_decimals(info.decimals, decimals, True, field)
+    resolved = info.decimals if info.decimals is not None else decimals
+    assert resolved is not None
+    try:
+        with transaction.atomic():
+            return Token.objects.create(
+                chain_id=chain_id,
+                address=checksummed,
+                name=info.name,
+                symbol=info.symbol,
+                decimals=resolved,
+                decimals_source="chain" if info.decimals is not None else "admin",
+                looked_up_at=timezone.now(),
+            )
+    except IntegrityError:  # a concurrent request stored it first
+        return Token.objects.get(chain_id=chain_id, address=checksummed)
+
+
+def _check_decimals(actual: int, given: int | None, from_chain: bool, field: str) -> None:
+    if given is not None and given != actual:
+        source = "the token's decimals()" if from_chain else "the decimals stored for this token"
+        raise InvalidRequest(f"{field}.decimals: {source} is {actual}, not {given}.", field=f"{field}.decimals")
