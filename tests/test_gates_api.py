@@ -153,3 +153,21 @@ def test_given_decimals_must_match_the_chain(client_site, gold):
     )
     assert response.status_code == 400
     assert "is 6, not 18" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("minimum", [5, 0.1, True, None])
+def test_a_minimum_must_be_a_json_string(client_site, gold, minimum):
+    response = client_site.post(
+        "/api/v1/gates", {"slug": "g", "name": "G", "requirements": [requirement(gold, minimum)]}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "requirements.0.minimum"
+
+
+def test_a_refused_gate_stores_no_token(client_site, chain):
+    from tokengate.models import Token
+
+    token = chain.deploy("NoDecimalsToken", "Old", "OLD")
+    body = {"slug": "g", "name": "G", "requirements": [requirement(token, "1.555", decimals=2)]}
+    assert client_site.post("/api/v1/gates", body).status_code == 400  # too many decimal places
+    assert not Token.objects.filter(address=token).exists()  # the decimals given are not kept either

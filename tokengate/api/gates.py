@@ -101,6 +101,8 @@ class GateDetailView(SiteView):
 
 
 class TokenLookupView(SiteView):
+    rate_limited = True  # each lookup of an unknown token costs an RPC batch
+
     @extend_schema(
         parameters=[OpenApiParameter("chain_id", int, required=True), OpenApiParameter("address", str, required=True)],
         responses={200: s.TokenOut, **ERRORS},

@@ -54,10 +54,24 @@ class ErrorOut(serializers.Serializer):  # type: ignore[type-arg]
     error = ErrorDetail()
 
 
+class StringField(serializers.CharField):
+    """A CharField that takes only JSON strings: DRF's would turn the number 0.1 into "0.1",
+    and a float in JSON has already lost the exact amount the admin meant."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
 class RequirementIn(serializers.Serializer):  # type: ignore[type-arg]
     chain_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    token_address = serializers.CharField(max_length=42, min_length=42)
-    minimum = serializers.CharField(max_length=100, help_text='A human amount, e.g. "100.5" (never a float).')
+    token_address = StringField(max_length=42, min_length=42)
+    minimum = StringField(
+        max_length=100,
+        help_text='A human amount as a JSON string, e.g. "100.5"; JSON numbers are refused.',
+        error_messages={"invalid": 'Give the amount as a string, e.g. "100.5", not as a JSON number.'},
+    )
     decimals = serializers.IntegerField(
         min_value=0, max_value=77, required=False, help_text="Only for tokens without decimals()."
     )

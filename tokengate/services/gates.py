@@ -12,7 +12,7 @@ from django.db.models import F
 from .. import amounts
 from ..errors import GateExists, InvalidRequest, NotFound
 from ..models import Gate, GateRequirement, Site, Token
-from .tokens import token_resolve
+from .tokens import token_resolve, token_store
 
 MAX_GATES_PER_SITE = 200
 MAX_REQUIREMENTS = 10  # a login reads every token of a site's gates: keep that bounded
@@ -48,7 +48,7 @@ def _resolve(requirements: Sequence[RequirementIn]) -> list[tuple[Token, int]]:
             raise InvalidRequest(f"{field}.minimum: {exc}.", field=f"{field}.minimum") from None
         if minimum == 0:
             raise InvalidRequest(f"{field}.minimum: must be more than 0.", field=f"{field}.minimum")
-        if any(t.pk == token.pk for t, _ in resolved):
+        if any((t.chain_id, t.address) == (token.chain_id, token.address) for t, _ in resolved):
             raise InvalidRequest(f"{field}: this token is already required by this gate.", field=field)
         resolved.append((token, minimum))
     return resolved
@@ -61,7 +61,7 @@ def _bump(site: Site) -> None:
 
 def _write_requirements(gate: Gate, resolved: list[tuple[Token, int]]) -> None:
     GateRequirement.objects.bulk_create(
-        GateRequirement(gate=gate, token=token, minimum=minimum, position=i)
+        GateRequirement(gate=gate, token=token_store(token), minimum=minimum, position=i)
         for i, (token, minimum) in enumerate(resolved)
     )
 
@@ -80,6 +80,8 @@ def gate_list(*, site: Site) -> list[Gate]:
 def gate_create(
     *, site: Site, slug: str, name: str, teaser: str, mode: str, requirements: Sequence[RequirementIn]
 ) -> Gate:
+    if Gate.objects.filter(site=site, slug=slug).exists():  # before any chain read: a 409, not a 503
+        raise GateExists(f"This site already has a gate {slug!r}.", field="slug")
     resolved = _resolve(requirements)
     try:
         with transaction.atomic():

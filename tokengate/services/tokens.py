@@ -31,7 +31,9 @@ def token_lookup(*, chain_id: int, address: str) -> Token | erc20.TokenInfo:
 
 
 def token_resolve(*, chain_id: int, address: str, decimals: int | None = None, field: str = "token") -> Token:
-    """The Token row for a gate requirement, read from the chain and stored when new.
+    """The Token for a gate requirement: the stored row, or a new one read from the chain and
+    not yet saved (`token_store` saves it, in the transaction that uses it, so a refused gate
+    stores nothing).
 
     `decimals` is required for a token without decimals() and must agree with the chain's
     value when the token has one.
@@ -51,19 +53,27 @@ def token_resolve(*, chain_id: int, address: str, decimals: int | None = None, f
         _check_decimals(info.decimals, decimals, True, field)
     resolved = info.decimals if info.decimals is not None else decimals
     assert resolved is not None
+    return Token(
+        chain_id=chain_id,
+        address=checksummed,
+        name=info.name,
+        symbol=info.symbol,
+        decimals=resolved,
+        decimals_source="chain" if info.decimals is not None else "admin",
+        looked_up_at=timezone.now(),
+    )
+
+
+def token_store(token: Token) -> Token:
+    """Save a token from `token_resolve` if it is new; the stored row if another request won."""
+    if token.pk is not None:
+        return token
     try:
         with transaction.atomic():
-            return Token.objects.create(
-                chain_id=chain_id,
-                address=checksummed,
-                name=info.name,
-                symbol=info.symbol,
-                decimals=resolved,
-                decimals_source="chain" if info.decimals is not None else "admin",
-                looked_up_at=timezone.now(),
-            )
+            token.save()
+            return token
     except IntegrityError:  # a concurrent request stored it first
-        return Token.objects.get(chain_id=chain_id, address=checksummed)
+        return Token.objects.get(chain_id=token.chain_id, address=token.address)
 
 
 def _check_decimals(actual: int, given: int | None, from_chain: bool, field: str) -> None:
