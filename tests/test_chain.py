@@ -130,3 +130,12 @@ def test_chunks_of_many_calls_pin_one_block(chain):
     balances, block = reader.read_balances(client, token=token, holders=holders, multicall=MULTICALL3_ADDRESS)
     assert balances == list(range(1, 1202))
     assert block == chain.block_number()
+
+
+def test_lookups_are_cached(client_site, chain, settings):
+    token = chain.deploy_token("Gold Coin", "GOLD", 6)
+    assert lookup(client_site, token).status_code == 200
+    settings.TOKENGATE_CHAINS = {31337: ("http://127.0.0.1:9",)}  # the chain is gone now
+    again = lookup(client_site, token)
+    assert again.status_code == 200
+    assert again.json()["symbol"] == "GOLD"

@@ -43,3 +43,20 @@ def test_admin_rows_override_add_and_disable(client_site, settings, account):
 def test_malformed_chain_settings_stop_startup(spec):
     with pytest.raises(ImproperlyConfigured):
         parse_chains(spec)
+
+
+def test_a_chain_without_multicall_reads_with_batches(client_site, chain, account, monkeypatch):
+    from tokengate.chain import reader
+
+    from .conftest import make_gate
+
+    def no_multicall(*args):
+        raise AssertionError("aggregate3 used on a chain without a multicall address")
+
+    monkeypatch.setattr(reader, "_read_multicall", no_multicall)
+    Chain.objects.create(chain_id=31337, name="Dev", multicall_address="")
+    chains_changed()
+    token = chain.deploy_token("Gold", "GOLD", 6)
+    make_gate(client_site, "gold", [{"chain_id": 31337, "token_address": token, "minimum": "1"}])
+    chain.mint(token, account.address, 10**6)
+    assert client_site.login(account).json()["gates"] == ["gold"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -19,15 +22,24 @@ def normalise_address(address: str, *, field: str = "address") -> str:
         raise InvalidRequest(f"{field}: {exc}.", field=field) from None
 
 
+LOOKUP_CACHE_SECONDS = 3600
+
+
 def token_lookup(*, chain_id: int, address: str) -> Token | erc20.TokenInfo:
-    """The stored token, or its metadata freshly read from the chain (not stored: a lookup as
-    the admin types must not fill the table with every address tried)."""
+    """The stored token, or its metadata read from the chain and kept in the cache for an hour
+    (not in the table: a lookup as the admin types must not store every address tried)."""
     chain = chain_get(chain_id)
     checksummed = normalise_address(address)
     stored = Token.objects.filter(chain_id=chain_id, address=checksummed).first()
     if stored is not None:
         return stored
-    return erc20.lookup(chain.client(), checksummed)
+    key = f"tokengate:token:{chain_id}:{checksummed}"
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        return erc20.TokenInfo(**cached)
+    info = erc20.lookup(chain.client(), checksummed)
+    cache.set(key, dataclasses.asdict(info), LOOKUP_CACHE_SECONDS)
+    return info
 
 
 def token_resolve(*, chain_id: int, address: str, decimals: int | None = None, field: str = "token") -> Token:
