@@ -151,3 +151,22 @@ def test_revocation_after_a_sale(client_site, chain, gold, account, other_accoun
 
     refreshed = refresh(client_site, login["refresh_token"]).json()
     assert refreshed["gates"] == []
+
+
+def test_login_and_refresh_tell_the_balances_they_decided_on(client_site, chain, gold, account):
+    make_gate(client_site, "gold", [req(gold, "100")])
+    chain.mint(gold, account.address, 42_500_000)
+    login = client_site.login(account).json()
+    expected = [
+        {
+            "chain_id": 31337,
+            "token_address": gold,
+            "symbol": "GOLD",
+            "decimals": 6,
+            "balance": "42500000",
+            "amount": "42.5",
+        }
+    ]
+    assert login["gates"] == []
+    assert login["holdings"] == expected
+    assert refresh(client_site, login["refresh_token"]).json()["holdings"] == expected

@@ -34,6 +34,11 @@ class TokensOut(serializers.Serializer):  # type: ignore[type-arg]
     address = serializers.CharField(help_text="The EIP-55 address that signed in.")
     gates = serializers.ListField(child=serializers.CharField(), help_text="Slugs of the gates satisfied.")
     gsv = serializers.IntegerField(help_text="The site's gate-set version at issue time.")
+    holdings = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per token the site's gates use: chain_id, token_address, symbol, decimals, balance (raw, "
+        "a decimal string) and amount (human); both null when the balance could not be read.",
+    )
 
 
 class SiteOut(serializers.Serializer):  # type: ignore[type-arg]

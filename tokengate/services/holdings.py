@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from .. import amounts
 from ..chain import abi, reader
 from ..models import Holding, Token, Wallet
 from .chains import chain_configs
@@ -69,6 +70,25 @@ def _balance(result: bytes | None) -> int | None:
         return abi.decode_uint256(result)
     except abi.MalformedResult:
         return None
+
+
+def holdings_summary(tokens: Sequence[Token], balances: dict[int, int | None]) -> tuple[dict[str, object], ...]:
+    """What a login or refresh answers about the balances it decided on: per token, the raw
+    balance and the human amount (both None when unknown)."""
+    summary = []
+    for token in sorted(tokens, key=lambda t: (t.chain_id, t.address)):
+        balance = balances.get(token.pk)
+        summary.append(
+            {
+                "chain_id": token.chain_id,
+                "token_address": token.address,
+                "symbol": token.symbol,
+                "decimals": token.decimals,
+                "balance": str(balance) if balance is not None else None,
+                "amount": amounts.to_human(balance, token.decimals) if balance is not None else None,
+            }
+        )
+    return tuple(summary)
 
 
 def stored_balances(*, wallet: Wallet, tokens: Sequence[Token], now: datetime) -> dict[int, int | None]:

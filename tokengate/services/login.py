@@ -119,4 +119,5 @@ def login(*, site: Site, message: str, signature: str, now: datetime | None = No
         address=wallet.address,
         gates=decision.slugs,
         gate_set_version=decision.gate_set_version,
+        holdings=holdings.holdings_summary(tokens, {token_id: r.balance for token_id, r in readings.items()}),
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ..errors import RefreshInvalid, RefreshReused
 from ..gates import GateDecision, decide, site_rules
 from ..models import RefreshSession, Site, Wallet
-from .holdings import balances_for_refresh
+from .holdings import balances_for_refresh, holdings_summary
 from .keys import access_token_issue
 
 TOKEN_PREFIX = "tgr_"  # noqa: S105 (a prefix, not a secret)
@@ -32,6 +32,8 @@ class IssuedTokens:
     address: str
     gates: tuple[str, ...]
     gate_set_version: int
+    # The balances the gates were decided on, for the reader's "you hold X, you need Y".
+    holdings: tuple[dict[str, object], ...] = ()
 
 
 def _hash(token: str) -> str:
@@ -64,12 +66,14 @@ def session_refresh(*, site: Site, refresh_token: str, now: datetime | None = No
     if session is None or session.revoked_at is not None or session.expires_at <= now:
         raise RefreshInvalid()
     decision = GateDecision(slugs=(), gate_set_version=site.gate_set_version)
+    held: tuple[dict[str, object], ...] = ()
     if session.rotated_at is None:
         # Balances first, outside the transaction: a chain that is down fails the refresh with
         # 503 before anything rotates, and the reader's refresh token stays usable.
         rules, tokens = site_rules(site)
         balances = balances_for_refresh(wallet=session.wallet, tokens=tokens, now=now) if tokens else {}
         decision = GateDecision(slugs=decide(rules, balances), gate_set_version=decision.gate_set_version)
+        held = holdings_summary(tokens, balances)
     with transaction.atomic():
         rotated = RefreshSession.objects.filter(pk=session.pk, rotated_at__isnull=True, revoked_at__isnull=True).update(
             rotated_at=now
@@ -93,6 +97,7 @@ def session_refresh(*, site: Site, refresh_token: str, now: datetime | None = No
         address=session.wallet.address,
         gates=decision.slugs,
         gate_set_version=decision.gate_set_version,
+        holdings=held,
     )
 
 
