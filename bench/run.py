@@ -22,7 +22,7 @@ sys.path[0] = str(ROOT)  # import `bench.*` and `tokengate.*` from the project, 
 
 from bench.figures import Figure, median_seconds  # noqa: E402
 
-BENCHMARKS = ["siwe_verify", "logins"]
+BENCHMARKS = ["siwe_verify", "logins", "sweep"]
 RESULTS = ROOT / "bench" / "results.json"
 
 
