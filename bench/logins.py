@@ -27,10 +27,11 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))  # in all rounds together
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "3"))
 ACCOUNTS = 300
-WORKERS = Workers(
-    count=2,
-    worker_class=os.environ.get("BENCH_WORKER_CLASS", "sync"),
-    threads=int(os.environ.get("BENCH_THREADS", "1")),
+# The production setup of config/gunicorn.py, unless these variables ask for another.
+WORKERS = Workers.from_config(
+    count=int(os.environ.get("BENCH_WORKERS", "0")),
+    worker_class=os.environ.get("BENCH_WORKER_CLASS", ""),
+    threads=int(os.environ.get("BENCH_THREADS", "0")),
 )
 
 

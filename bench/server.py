@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from .cpu import children
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
+GUNICORN_CONFIG = ROOT / "config" / "gunicorn.py"  # the production settings; the bench serves with them
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,16 @@ class Workers:
     count: int = 2
     worker_class: str = "sync"
     threads: int = 1
+
+    @classmethod
+    def from_config(cls, count: int = 0, worker_class: str = "", threads: int = 0) -> Workers:
+        """The setup config/gunicorn.py gives (in this environment), with the fields given overridden."""
+        config = runpy.run_path(str(GUNICORN_CONFIG))
+        return cls(
+            count=count or int(config["workers"]),
+            worker_class=worker_class or str(config["worker_class"]),
+            threads=threads or int(config["threads"]),
+        )
 
     def describe(self) -> str:
         """E.g. '2 sync workers' or '2 gthread workers x 4 threads'."""
@@ -116,10 +128,13 @@ class Server:
 
 @contextmanager
 def gunicorn(env: dict[str, str], workers: Workers, log: Path) -> Iterator[Server]:
-    """Serve config.wsgi with gunicorn on a free loopback port; yield it; stop it after."""
+    """Serve config.wsgi with gunicorn and config/gunicorn.py on a free loopback port; yield it; stop it after.
+
+    The worker flags repeat (or override) the config file's, so `workers` says what runs."""
     port = free_port()
     command = [
         str(VENV_BIN / "gunicorn"),
+        f"--config={GUNICORN_CONFIG}",
         "config.wsgi",
         f"--bind={HOST}:{port}",
         f"--workers={workers.count}",

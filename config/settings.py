@@ -49,11 +49,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tokengate.logs.RequestLogMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's own, except on the JSON API, which uses no session, user or messages.
+    "tokengate.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "tokengate.middleware.AuthenticationMiddleware",
+    "tokengate.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -75,6 +76,7 @@ TEMPLATES = [
     },
 ]
 
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tokengate.sqlite3'}"),
@@ -85,7 +87,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # Serialise writers instead of failing with "database is locked" under concurrent logins.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
     # Send parameters apart from the SQL so that psycopg can prepare each statement on a
     # connection and re-run it: a login repeats the same dozen statements, and PostgreSQL then
     # skips parsing and planning them (about a third of its CPU per login). Turn it off behind a

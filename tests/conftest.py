@@ -16,6 +16,7 @@ from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from rest_framework.test import APIClient
 
+from tokengate import gates
 from tokengate.models import Site
 from tokengate.services.chains import chains_changed
 from tokengate.services.sites import site_create
@@ -51,6 +52,7 @@ def _clean_cache() -> None:
     # Rate-limit counters live in the cache (Redis in `make test`); start every test at zero.
     cache.clear()
     chains_changed()
+    gates._RULES_CACHE.clear()
 
 
 def iso(moment: datetime) -> str:

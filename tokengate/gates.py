@@ -38,8 +38,26 @@ class GateDecision:
     gate_set_version: int
 
 
+# Per process: (site public id, gate-set version) -> rules. Every change to a site's gates bumps its
+# version (API, admin), and the Site row is read afresh on every request, so an entry is never
+# stale; it saves three queries per login and refresh.
+_RULES_CACHE: dict[tuple[str, int], tuple[list[GateRule], list[Token]]] = {}
+_RULES_CACHE_SIZE = 1024
+
+
 def site_rules(site: Site) -> tuple[list[GateRule], list[Token]]:
     """The site's gates as rules, and every token they need a balance of."""
+    key = (site.public_id, site.gate_set_version)  # the random public id: pks can be reused
+    cached = _RULES_CACHE.get(key)
+    if cached is None:
+        cached = _load_rules(site)
+        if len(_RULES_CACHE) >= _RULES_CACHE_SIZE:
+            _RULES_CACHE.clear()
+        _RULES_CACHE[key] = cached
+    return list(cached[0]), list(cached[1])
+
+
+def _load_rules(site: Site) -> tuple[list[GateRule], list[Token]]:
     gates = Gate.objects.filter(site=site).prefetch_related("requirements__token").order_by("slug")
     rules: list[GateRule] = []
     tokens: dict[int, Token] = {}

@@ -46,6 +46,7 @@ class SiteOut(serializers.Serializer):  # type: ignore[type-arg]
     name = serializers.CharField()
     domains = serializers.ListField(child=serializers.CharField())
     gate_set_version = serializers.IntegerField()
+    issuer = serializers.CharField(help_text="The `iss` of this service's access tokens.")
     chains = serializers.ListField(child=serializers.DictField())
 
 

@@ -99,10 +99,12 @@ def login(*, site: Site, message: str, signature: str, now: datetime | None = No
     """
     now = now or timezone.now()
     checked = check_message(site=site, message=message, signature=signature, now=now)
-    _nonce_check(site=site, value=checked.nonce, now=now)
     gate_set_version = site.gate_set_version  # read before the rules, so the rules are never older
     rules, tokens = site_rules(site)
-    readings = holdings.read_live(address=checked.address, tokens=tokens) if tokens else {}
+    readings: dict[int, holdings.Reading] = {}
+    if tokens:
+        _nonce_check(site=site, value=checked.nonce, now=now)  # a replay must not cost a chain read
+        readings = holdings.read_live(address=checked.address, tokens=tokens)
     with transaction.atomic():
         _nonce_consume(site=site, value=checked.nonce, now=now)
         wallet, _ = Wallet.objects.get_or_create(address=checked.address)

@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ..errors import InvalidRequest, InvalidSiteKey
 from ..models import Site
@@ -65,12 +65,25 @@ def site_rotate_key(*, site: Site) -> str:
     return api_key
 
 
+def _active_site_by_key_id(key_id: str) -> Site | None:
+    """The active site whose API key has this id (the column is unique, so at most one).
+
+    Every API request makes this lookup. The ORM's `filter(...).first()` spends ~0.6 ms of CPU
+    building and compiling the SELECT each time, several times what the query itself costs;
+    a raw query returns the same Site, with every field converted the way the ORM does it, for
+    under half of that (docs/architecture.md, "Performance").
+    """
+    table = connection.ops.quote_name(Site._meta.db_table)
+    query = f"SELECT * FROM {table} WHERE api_key_id = %s AND is_active = %s"  # noqa: S608 (no input in the SQL)
+    return next(iter(Site.objects.raw(query, [key_id, True])), None)
+
+
 def site_authenticate(*, api_key: str) -> Site:
     """The active site this key belongs to, compared in constant time, else InvalidSiteKey."""
     match = _KEY.fullmatch(api_key)
     if not match:
         raise InvalidSiteKey()
-    site = Site.objects.filter(api_key_id=match.group(1), is_active=True).first()
+    site = _active_site_by_key_id(match.group(1))
     # Compare against a dummy hash when the id is unknown, so timing tells nothing either way.
     expected = site.api_key_hash if site else "0" * 64
     if not hmac.compare_digest(expected, _hash_secret(match.group(2))) or site is None:
