@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tokengate
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench clean plugin-zip
 
 setup: $(STAMP) $(NPM_STAMP)
 
@@ -29,11 +29,13 @@ demo: setup
 
 test: setup
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/test_php.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy config tokengate
+	scripts/lint_php.sh
 
 format: setup
 	$(VENV)/bin/ruff format .
@@ -42,5 +44,9 @@ format: setup
 bench: setup
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/run.py
 
+# The WordPress plugin as a zip for Plugins → Add New → Upload Plugin.
+plugin-zip: setup
+	$(PY) scripts/plugin_zip.py
+
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules var dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
