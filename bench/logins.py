@@ -9,18 +9,22 @@ drifts from minute to minute.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import tempfile
+import urllib.request
 from pathlib import Path
 
 from eth_account import Account
+
+from tokengate.chain.devchain import DevChain
 
 from .client import DOMAIN
 from .figures import Figure, at_least, info
 from .load import LoadRun, drive
 from .pg import temporary_database
-from .server import Workers, gunicorn, prepare_site, service_env
+from .server import Server, Workers, gunicorn, prepare_site, service_env
 
 LOGINS = int(os.environ.get("BENCH_LOGINS", "1500"))  # in all rounds together
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))  # in all rounds together, at most
@@ -78,16 +82,62 @@ def summarise(rounds: list[LoadRun], clients: int) -> list[Figure]:
     ]
 
 
+def _gate(base_url: str, api_key: str, token: str) -> None:
+    """Give the site a gate on `token`: from now on every login reads a live balance."""
+    body = {
+        "slug": "bench",
+        "name": "Bench",
+        "requirements": [{"chain_id": 31337, "token_address": token, "minimum": "1"}],
+    }
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"{base_url}/api/v1/gates",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        assert response.status == 201
+
+
+def _rounds(server: Server, database_url: str, api_key: str, keys: list[bytes], label: str) -> list[LoadRun]:
+    rounds = []
+    for number in range(1, ROUNDS + 1):
+        rounds.append(drive(server, database_url, api_key, keys, CLIENTS, LOGINS // ROUNDS, SECONDS / ROUNDS))
+        print(f"  {label} round {number}: {rounds[-1].logins} logins in {rounds[-1].wall:.1f} s", flush=True)
+    return rounds
+
+
 def run() -> list[Figure]:
-    """Set up a fresh database and site, serve with gunicorn, and measure logins per second."""
+    """Set up a fresh database and site, serve with gunicorn, and measure logins per second:
+    first on a site without gates, then with a gate, so that every login reads a live balance
+    from anvil (half of the wallets hold the token)."""
     keys = [bytes(Account.create().key) for _ in range(ACCOUNTS)]
-    with temporary_database() as database_url, tempfile.TemporaryDirectory(prefix="tokengate-bench-") as data_dir:
+    with (
+        temporary_database() as database_url,
+        tempfile.TemporaryDirectory(prefix="tokengate-bench-") as data_dir,
+        DevChain.start(chain_id=31337) as chain,
+    ):
+        chain.install_multicall()
+        token = chain.deploy_token("Bench", "BNCH", 18)
+        chain.set_balances(token, {Account.from_key(key).address: 10**20 for key in keys[::2]})
         env = service_env(database_url, data_dir)
+        env["TOKENGATE_CHAINS"] = f"31337={chain.rpc_url}"
         api_key = prepare_site(env, DOMAIN)
         with gunicorn(env, WORKERS, Path(data_dir) / "gunicorn.log") as server:
             print(f"{server.base_url}: {WORKERS.describe()}; {CLIENTS} client processes", flush=True)
-            rounds = []
-            for number in range(1, ROUNDS + 1):
-                rounds.append(drive(server, database_url, api_key, keys, CLIENTS, LOGINS // ROUNDS, SECONDS / ROUNDS))
-                print(f"  round {number}: {rounds[-1].logins} logins in {rounds[-1].wall:.1f} s", flush=True)
-            return summarise(rounds, CLIENTS)
+            plain = _rounds(server, database_url, api_key, keys, "no gates")
+            _gate(server.base_url, api_key, token)
+            gated = _rounds(server, database_url, api_key, keys, "live balance")
+    figures = summarise(plain, CLIENTS)
+    rate, gated_rate = (statistics.median(r.logins / r.wall for r in runs) for runs in (plain, gated))
+    gated_cpu = sum(r.server_cpu + r.database_cpu for r in gated) / max(1, sum(r.logins for r in gated))
+    figures += [
+        info(
+            "logins_per_second_live_balance",
+            gated_rate,
+            "logins/s",
+            note=f"a gate on one token: each login also reads a live balance from anvil (aggregate3); "
+            f"{rate:.0f}/s without gates in the same run; service CPU {1000 * gated_cpu:.1f} ms per login",
+        ),
+        info("live_balance_login_slowdown", rate / gated_rate, "x", note="logins/s without gates ÷ with a live read"),
+    ]
+    return figures
