@@ -23,7 +23,7 @@ check_only=0
 # removed package leaves "deinstall ok config-files" and an unknown one prints nothing.
 declare -A installed=()
 while read -r package status; do
-    [[ "$status" == "install ok installed" ]] && installed[$package]=1
+    if [[ "$status" == "install ok installed" ]]; then installed[$package]=1; fi
 done < <(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -21,7 +21,7 @@ from tokengate.models import Site
 from tokengate.services.chains import chains_changed
 from tokengate.services.sites import site_create
 
-pytest_plugins = ["tests.chain_fixtures"]
+pytest_plugins = ["tests.chain_fixtures", "tests.wordpress_fixtures"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DOMAIN = "reader.example"
