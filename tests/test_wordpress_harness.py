@@ -12,7 +12,6 @@ import requests
 from tests.wordpress import HarnessError, PrivateMariaDB, WordPress, WordPressFactory
 
 # Also loaded by tests/conftest.py once it lists the plugin; pytest registers a plugin only once.
-pytest_plugins = ["tests.wordpress_fixtures"]
 
 TEST_PLUGINS = Path(__file__).resolve().parent / "wp-test-plugins"
 TITLE = "Harness Test Site"

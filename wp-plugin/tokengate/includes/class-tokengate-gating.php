@@ -137,16 +137,20 @@ final class Tokengate_Gating {
 		if ( '' === $search || current_user_can( 'edit_others_posts' ) ) {
 			return $search;
 		}
-		$gated = $wpdb->prepare(
-			"SELECT post_id FROM {$wpdb->postmeta} WHERE meta_key = %s AND meta_value = %s",
-			Tokengate_Options::META_HAS_GATED,
-			'1'
-		);
-		$column = preg_quote( "{$wpdb->posts}.post_content", '/' );
+		$posts  = $wpdb->posts;
+		$gated  = $wpdb->prepare( "SELECT post_id FROM {$wpdb->postmeta} WHERE meta_key = %s AND meta_value = %s", Tokengate_Options::META_HAS_GATED, '1' );
+		$public = $wpdb->prepare( "SELECT post_id FROM {$wpdb->postmeta} WHERE meta_key = %s", Tokengate_Options::META_PUBLIC_TEXT );
+		$column = preg_quote( "{$posts}.post_content", '/' );
 		return (string) preg_replace_callback(
 			"/\\(\\s*{$column}\\s+(NOT\\s+)?LIKE\\s+('(?:[^'\\\\]|\\\\.)*')\\s*\\)/i",
-			static function ( array $m ) use ( $wpdb, $gated ): string {
-				return "({$wpdb->posts}.post_content {$m[1]}LIKE {$m[2]} AND {$wpdb->posts}.ID NOT IN ({$gated}))";
+			static function ( array $m ) use ( $posts, $gated, $public ): string {
+				$like = $m[2];
+				// For a gated post, only its public text counts: the content outside [tokengate] parts.
+				$in_public = "{$posts}.ID IN ({$public} AND meta_value LIKE {$like})";
+				if ( '' !== $m[1] ) {
+					return "(({$posts}.ID NOT IN ({$gated}) AND {$posts}.post_content NOT LIKE {$like}) OR ({$posts}.ID IN ({$gated}) AND NOT {$in_public}))";
+				}
+				return "(({$posts}.ID NOT IN ({$gated}) AND {$posts}.post_content LIKE {$like}) OR {$in_public})";
 			},
 			$search
 		);
@@ -256,11 +260,19 @@ final class Tokengate_Gating {
 		if ( ! $post instanceof WP_Post || wp_is_post_revision( $post ) ) {
 			return;
 		}
-		if ( self::has_gated( $post ) ) {
-			update_post_meta( $post->ID, Tokengate_Options::META_HAS_GATED, '1' );
-		} else {
+		if ( ! self::has_gated( $post ) ) {
 			delete_post_meta( $post->ID, Tokengate_Options::META_HAS_GATED );
+			delete_post_meta( $post->ID, Tokengate_Options::META_PUBLIC_TEXT );
+			return;
 		}
+		update_post_meta( $post->ID, Tokengate_Options::META_HAS_GATED, '1' );
+		if ( '' !== Tokengate_Access::gate_of( $post->ID ) ) {
+			delete_post_meta( $post->ID, Tokengate_Options::META_PUBLIC_TEXT ); // Nothing of the body is public.
+			return;
+		}
+		// What search may match: the content without its [tokengate] parts.
+		$public = preg_replace( '/' . get_shortcode_regex( array( 'tokengate' ) ) . '/s', ' ', $post->post_content );
+		update_post_meta( $post->ID, Tokengate_Options::META_PUBLIC_TEXT, wp_slash( wp_strip_all_tags( (string) $public ) ) );
 	}
 
 	/**

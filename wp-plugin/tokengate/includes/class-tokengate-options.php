@@ -25,10 +25,11 @@ final class Tokengate_Options {
 	const META_TEASER_WORDS = '_tokengate_teaser_words';
 	const META_TEASER_TEXT = '_tokengate_teaser_text';
 	const META_HAS_GATED   = '_tokengate_has_gated';
+	const META_PUBLIC_TEXT = '_tokengate_public_text';
 
 	const OPTIONS    = array( self::SERVICE_URL, self::SITE_KEY, self::DEFAULT_TEASER, self::SITE_INFO, self::GATES );
 	const TRANSIENTS = array( self::JWKS_TRANSIENT, self::JWKS_REFETCH );
-	const META_KEYS  = array( self::META_GATE, self::META_TEASER_MODE, self::META_TEASER_WORDS, self::META_TEASER_TEXT, self::META_HAS_GATED );
+	const META_KEYS  = array( self::META_GATE, self::META_TEASER_MODE, self::META_TEASER_WORDS, self::META_TEASER_TEXT, self::META_HAS_GATED, self::META_PUBLIC_TEXT );
 
 	/**
 	 * The service's base URL, without a trailing slash ('' when not configured).
