@@ -55,7 +55,7 @@ final class Tokengate_Admin {
 			array(
 				'lookupUrl' => esc_url_raw( rest_url( Tokengate_Rest::NAMESPACE . '/admin/token' ) ),
 				'nonce'     => wp_create_nonce( 'wp_rest' ),
-				'looking'   => __( 'Looking up…', 'tokengate' ),
+				'looking'   => __( 'Looking up...', 'tokengate' ),
 			)
 		);
 	}
