@@ -22,7 +22,7 @@ sys.path[0] = str(ROOT)  # import `bench.*` and `tokengate.*` from the project, 
 
 from bench.figures import Figure, median_seconds  # noqa: E402
 
-BENCHMARKS = ["siwe_verify", "logins", "sweep"]
+BENCHMARKS = ["siwe_verify", "logins", "sweep", "wordpress"]
 RESULTS = ROOT / "bench" / "results.json"
 
 

@@ -173,11 +173,12 @@ final class Tokengate_Gating {
 	}
 
 	/**
-	 * Before any output: resolve access (a refresh may set cookies) and send the no-cache headers.
+	 * Before any output of a page with gated posts: resolve access (a refresh may set cookies) and
+	 * send the no-cache headers. Pages without gated content never look at the cookies.
 	 */
 	public static function before_output(): void {
-		Tokengate_Access::claims();
 		if ( self::$involved ) {
+			Tokengate_Access::claims(); // A refresh sets cookies: it must happen before any output.
 			self::no_cache();
 		}
 	}
