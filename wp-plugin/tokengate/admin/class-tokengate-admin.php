@@ -1,7 +1,8 @@
 <?php
 /**
  * Settings → Token Gate (service URL, site key, connection test, default teaser) and the Gates
- * screen (list, create, edit, delete through the service, with token lookup as the admin types).
+ * screen (list, create, edit, delete through the service, with token lookup as the admin types:
+ * the lookup route is Tokengate_Rest's, since this file is only loaded for wp-admin screens).
  *
  * @package Tokengate
  */
@@ -28,7 +29,6 @@ final class Tokengate_Admin {
 		add_action( 'admin_post_tokengate_gate_save', array( __CLASS__, 'save_gate' ) );
 		add_action( 'admin_post_tokengate_gate_delete', array( __CLASS__, 'delete_gate' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'assets' ) );
-		add_action( 'rest_api_init', array( __CLASS__, 'register_lookup' ) );
 	}
 
 	/**
@@ -58,55 +58,6 @@ final class Tokengate_Admin {
 				'looking'   => __( 'Looking up...', 'tokengate' ),
 			)
 		);
-	}
-
-	/**
-	 * Token lookup for the Gates screen, proxied with the site key (administrators only).
-	 */
-	public static function register_lookup(): void {
-		register_rest_route(
-			Tokengate_Rest::NAMESPACE,
-			'/admin/token',
-			array(
-				'methods'             => 'GET',
-				'callback'            => array( __CLASS__, 'lookup' ),
-				'permission_callback' => static fn() => current_user_can( self::CAPABILITY ),
-				'args'                => array(
-					'chain_id' => array(
-						'type'     => 'integer',
-						'required' => true,
-						'minimum'  => 1,
-					),
-					'address'  => array(
-						'type'     => 'string',
-						'required' => true,
-						'pattern'  => '^0x[0-9a-fA-F]{40}$',
-					),
-				),
-			)
-		);
-	}
-
-	/**
-	 * Answer a lookup: the service's token metadata, or its error (code, message, field).
-	 *
-	 * @param WP_REST_Request $request The request.
-	 */
-	public static function lookup( WP_REST_Request $request ): WP_REST_Response|WP_Error {
-		$answer = Tokengate_Client::request(
-			'GET',
-			'/api/v1/tokens/lookup?' . http_build_query(
-				array(
-					'chain_id' => (int) $request->get_param( 'chain_id' ),
-					'address'  => (string) $request->get_param( 'address' ),
-				)
-			)
-		);
-		if ( is_wp_error( $answer ) ) {
-			$data = (array) $answer->get_error_data();
-			return new WP_Error( $answer->get_error_code(), $answer->get_error_message(), array( 'status' => (int) ( $data['status'] ?? 503 ) ) );
-		}
-		return new WP_REST_Response( $answer, 200 );
 	}
 
 	/**

@@ -1,6 +1,7 @@
 <?php
 /**
- * REST routes tokengate/v1 that connect.js calls: nonce, session (login, logout, state).
+ * REST routes tokengate/v1 that connect.js calls: nonce, session (login, logout, state); and the
+ * Gates screen's token lookup (administrators only).
  * Each proxies to the service with the site key; the browser never sees the key or the tokens.
  *
  * @package Tokengate
@@ -16,6 +17,11 @@ final class Tokengate_Rest {
 	const NAMESPACE   = 'tokengate/v1';
 	const NONCE_TTL   = 600;
 	const MAX_MESSAGE = 4096;
+
+	/**
+	 * Who may look tokens up (the Gates screen's capability).
+	 */
+	const ADMIN_CAPABILITY = 'manage_options';
 
 	/**
 	 * Register the routes.
@@ -62,6 +68,54 @@ final class Tokengate_Rest {
 				),
 			)
 		);
+		// The Gates screen's token lookup. Registered here, not in Tokengate_Admin: REST requests
+		// are not is_admin(), so the admin class is not loaded for them.
+		register_rest_route(
+			self::NAMESPACE,
+			'/admin/token',
+			array(
+				'methods'             => 'GET',
+				'callback'            => array( __CLASS__, 'token_lookup' ),
+				'permission_callback' => static fn() => current_user_can( self::ADMIN_CAPABILITY ),
+				'args'                => array(
+					'chain_id' => array(
+						'type'     => 'integer',
+						'required' => true,
+						'minimum'  => 1,
+					),
+					'address'  => array(
+						'type'     => 'string',
+						'required' => true,
+						'pattern'  => '^0x[0-9a-fA-F]{40}$',
+					),
+				),
+			)
+		);
+	}
+
+	/**
+	 * Token lookup for the Gates screen, proxied with the site key (administrators only): the
+	 * service's token metadata, or its error (code, message, status).
+	 *
+	 * @param WP_REST_Request $request The request.
+	 */
+	public static function token_lookup( WP_REST_Request $request ): WP_REST_Response|WP_Error {
+		$answer = Tokengate_Client::request(
+			'GET',
+			'/api/v1/tokens/lookup?' . http_build_query(
+				array(
+					'chain_id' => (int) $request->get_param( 'chain_id' ),
+					'address'  => (string) $request->get_param( 'address' ),
+				)
+			)
+		);
+		if ( is_wp_error( $answer ) ) {
+			$data = (array) $answer->get_error_data();
+			return new WP_Error( $answer->get_error_code(), $answer->get_error_message(), array( 'status' => (int) ( $data['status'] ?? 503 ) ) );
+		}
+		$response = new WP_REST_Response( $answer, 200 );
+		$response->header( 'Cache-Control', 'private, no-store' );
+		return $response;
 	}
 
 	/**
