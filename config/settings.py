@@ -31,6 +31,29 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# Origins (scheme://host[:port]) allowed to POST admin forms besides the service's own host.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- HTTPS and security headers --------------------------------------------------------------
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and overwrites any the client
+# sent), trust it to say whether the request came in over HTTPS.
+TOKENGATE_BEHIND_PROXY = env_bool("TOKENGATE_BEHIND_PROXY", False)
+if TOKENGATE_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over HTTPS only: secure cookies, redirect plain HTTP, HSTS. Off by default so that
+# `make demo` works on plain http://127.0.0.1. The probes stay on plain HTTP for healthchecks.
+TOKENGATE_SECURE = env_bool("TOKENGATE_SECURE", False)
+SESSION_COOKIE_SECURE = TOKENGATE_SECURE
+CSRF_COOKIE_SECURE = TOKENGATE_SECURE
+SECURE_SSL_REDIRECT = TOKENGATE_SECURE
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("TOKENGATE_HSTS_SECONDS", 31536000 if TOKENGATE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TOKENGATE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("TOKENGATE_HSTS_PRELOAD", False)
+# Django's defaults, stated so they stay: no MIME sniffing, no framing, no cross-site referrers.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Debian/Ubuntu packages for the WordPress plugin tests (real WordPress, PHP, MariaDB) and the
-# browser tests (Chromium). Idempotent: installs only what `dpkg -s` says is missing.
+# Debian/Ubuntu packages for the WordPress plugin tests (real WordPress, PHP, MariaDB), the
+# browser tests (Chromium) and the docker-compose.yml check (docker-compose, for `config` only:
+# no Docker engine is needed). Idempotent: installs only what `dpkg -s` says is missing.
 #
 #   sudo scripts/install_debian_deps.sh        # install what is missing
 #   scripts/install_debian_deps.sh --check     # only report; exit 1 when something is missing
@@ -14,6 +15,7 @@ PACKAGES=(
     phpunit php-codesniffer
     mariadb-server
     chromium chromium-driver
+    docker-compose
 )
 
 check_only=0
@@ -55,7 +57,7 @@ if ! DEBIAN_FRONTEND=noninteractive "${command[@]}"; then
 fi
 
 # The binaries the tests use, so a broken install shows here rather than as a skipped test.
-for binary in php mariadbd mariadb-install-db mariadb-admin chromium chromedriver phpunit phpcs; do
+for binary in php mariadbd mariadb-install-db mariadb-admin chromium chromedriver phpunit phpcs docker-compose; do
     command -v "$binary" >/dev/null || { echo "installed, but $binary is not on PATH" >&2; exit 1; }
 done
 chromium --version

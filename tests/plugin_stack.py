@@ -60,6 +60,18 @@ class Stack:
             timeout=30,
         )
 
+    def create_gate(self, slug: str, minimum: str, *, name: str = "Gold readers", teaser: str = "") -> None:
+        """A gate on the stack's token, created at the service and synced into the plugin's cache."""
+        body = {
+            "slug": slug,
+            "name": name,
+            "teaser": teaser,
+            "requirements": [{"chain_id": 31337, "token_address": self.token, "minimum": minimum}],
+        }
+        answer = self.service_api("POST", "/api/v1/gates", body)
+        assert answer.status_code == 201, answer.text
+        self.wordpress.php("Tokengate_Client::sync();")
+
     def django(self, code: str) -> str:
         """Run Python in the service's Django (its database, its keys); returns stdout."""
         return manage(self.env, "shell", "-c", code).strip()

@@ -119,7 +119,7 @@ def test_a_failing_call_is_unknown_not_zero(chain, account):
         assert read.results[0] == (0).to_bytes(32, "big")
         assert read.results[1] in (None, b"")  # no code: an empty answer, which decodes to unknown
         assert read.results[2] is None
-        assert reader._balance(read.results[1]) is None
+        assert reader.decode_balance(read.results[1]) is None
 
 
 def test_chunks_of_many_calls_pin_one_block(chain):

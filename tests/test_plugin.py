@@ -24,18 +24,7 @@ PUBLIC = "ZEBRAPUBLIC"
 @pytest.fixture(scope="module")
 def stack(mariadb: Any, devchain: Any) -> Iterator[Stack]:
     with plugin_stack(mariadb, devchain) as built:
-        answer = built.service_api(
-            "POST",
-            "/api/v1/gates",
-            {
-                "slug": "gold",
-                "name": "Gold readers",
-                "teaser": "Gold holders read on.",
-                "requirements": [{"chain_id": 31337, "token_address": built.token, "minimum": "100"}],
-            },
-        )
-        assert answer.status_code == 201, answer.text
-        built.wordpress.php("Tokengate_Client::sync();")
+        built.create_gate("gold", "100", teaser="Gold holders read on.")
         wp = built.wordpress
         built.posts["whole"] = wp.create_post(
             "Gated whole",

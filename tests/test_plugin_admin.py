@@ -222,19 +222,8 @@ def gate_row(page: str, slug: str) -> str:
 @pytest.fixture(scope="module")
 def stack(mariadb: Any, devchain: Any) -> Iterator[Stack]:
     with plugin_stack(mariadb, devchain) as built:
-        answer = built.service_api(
-            "POST",
-            "/api/v1/gates",
-            {
-                "slug": "gold",
-                "name": "Gold readers",
-                "teaser": "Gold holders read on.",
-                "requirements": [{"chain_id": 31337, "token_address": built.token, "minimum": "50"}],
-            },
-        )
-        assert answer.status_code == 201, answer.text
+        built.create_gate("gold", "50", teaser="Gold holders read on.")
         wp = built.wordpress
-        wp.php("Tokengate_Client::sync();")
         (wp.root / "wp-content" / "mu-plugins" / "classic-switch.php").write_text(CLASSIC)
         built.posts["gated"] = wp.create_post(
             "Gated for admins",

@@ -56,7 +56,9 @@ def _requirements(data: dict[str, Any]) -> list[gates.RequirementIn]:
 
 
 class GateListView(SiteView):
-    @extend_schema(responses={200: s.GateListOut, **ERRORS}, summary="List this site's gates")
+    @extend_schema(
+        operation_id="api_v1_gates_list", responses={200: s.GateListOut, **ERRORS}, summary="List this site's gates"
+    )
     def get(self, request: Request) -> Response:
         listed = gates.gate_list(site=self.site)
         return Response({"gates": [gate_body(g) for g in listed], "gate_set_version": self.site.gate_set_version})

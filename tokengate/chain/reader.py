@@ -131,10 +131,11 @@ def read_balances(
     read = read_calls(
         client, [(target, abi.balance_of(abi.address_bytes(h))) for h in holders], multicall=multicall, block=block
     )
-    return [_balance(r) for r in read.results], read.block_number
+    return [decode_balance(r) for r in read.results], read.block_number
 
 
-def _balance(result: bytes | None) -> int | None:
+def decode_balance(result: bytes | None) -> int | None:
+    """A balanceOf result as an int; None (unknown) when the call failed or answered garbage."""
     if result is None:
         return None
     try:

@@ -57,19 +57,10 @@ def read_live(*, address: str, tokens: Sequence[Token]) -> dict[int, Reading]:
             config.client(), [(abi.address_bytes(t.address), holder) for t in chain_tokens], multicall=config.multicall
         )
         for token, result in zip(chain_tokens, read.results, strict=True):
-            balance = _balance(result)
+            balance = reader.decode_balance(result)
             error = "" if balance is not None else "balanceOf failed"
             readings[token.pk] = Reading(token.pk, balance, read.block_number, error)
     return readings
-
-
-def _balance(result: bytes | None) -> int | None:
-    if result is None:
-        return None
-    try:
-        return abi.decode_uint256(result)
-    except abi.MalformedResult:
-        return None
 
 
 def holdings_summary(tokens: Sequence[Token], balances: dict[int, int | None]) -> tuple[dict[str, object], ...]:
