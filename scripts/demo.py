@@ -1,18 +1,26 @@
 """`make demo`: the service on embedded defaults (SQLite, an in-process cache and a filesystem
 Celery broker in ./var), a local anvil chain with the demo token and two demo wallets, a demo
-site with a gate, and a Celery worker and beat that keep holdings fresh. Stays in the
-foreground; Ctrl-C stops everything it started.
+site with a gate, a Celery worker and beat that keep holdings fresh, and the demo WordPress (a
+private MariaDB and Debian's WordPress served by PHP on 127.0.0.1:8080) with the plugin
+connected and three posts. Stays in the foreground; Ctrl-C stops everything it started.
 
 A second run reuses the database, the demo site and its key (kept in var/demo-site.json,
-readable only by you: the service itself stores keys hashed and cannot show them again). The
-chain starts afresh each run; the token lands at the same address, since anvil's first
-deployment from the same account always does."""
+readable only by you: the service itself stores keys hashed and cannot show them again) and the
+WordPress admin password (var/demo-wordpress.json). The chain starts afresh each run; the token
+lands at the same address, since anvil's first deployment from the same account always does.
+The WordPress is installed afresh each run too (in a temporary folder, ~2 s): edits made in its
+admin are not kept.
+
+PHP, MariaDB and WordPress come from Debian packages: as root the demo installs what is missing
+(scripts/install_debian_deps.sh); otherwise it prints the apt-get line and stops.
+`--no-wordpress` runs the service part only."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -26,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_NAME = "Demo WordPress"
 DEMO_DOMAINS = ["localhost:8080", "127.0.0.1:8080"]
 DEMO_GATE = "demo-holders"
+WORDPRESS_PORT = 8080  # the demo site's domains name it
+WORDPRESS_ADMIN = "admin"
 TOKEN_DECIMALS = 18
 HOLDER_BALANCE = 1000  # DEMO, for anvil account 1
 GATE_MINIMUM = "100"  # DEMO
@@ -36,7 +46,7 @@ def port_free(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) != 0
 
 
-def demo_site(data_dir: Path, token: str, chain_id: int) -> dict[str, str]:
+def demo_site(data_dir: Path, token: str, chain_id: int, domains: list[str]) -> dict[str, str]:
     """The demo site's id and key (created on the first run, reused afterwards) and its gate."""
     import django
 
@@ -49,13 +59,16 @@ def demo_site(data_dir: Path, token: str, chain_id: int) -> dict[str, str]:
     saved = json.loads(record.read_text()) if record.exists() else {}
     site = Site.objects.filter(public_id=saved.get("site_id", "")).first()
     if site is None:
-        site, api_key = site_create(name=DEMO_NAME, domains=DEMO_DOMAINS)
+        site, api_key = site_create(name=DEMO_NAME, domains=domains)
     elif not saved.get("api_key"):
         api_key = site_rotate_key(site=site)
     else:
         api_key = saved["api_key"]
     record.touch(mode=0o600)
     record.write_text(json.dumps({"site_id": site.public_id, "api_key": api_key}))
+    if site.domains != domains:  # another --wordpress-port than last time
+        Site.objects.filter(pk=site.pk).update(domains=domains)
+        site.domains = domains
 
     gate: dict[str, Any] = {
         "site": site,
@@ -101,14 +114,158 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+def wordpress_missing() -> list[str]:
+    from tests.wordpress import missing_binaries
+
+    return missing_binaries()
+
+
+def ensure_wordpress_packages() -> bool:
+    """PHP, MariaDB and WordPress are there, or (as root) installed now. False: the apt-get line
+    was printed (not root, or the install failed)."""
+    missing = wordpress_missing()
+    if not missing:
+        return True
+    print(f"The demo WordPress needs: {', '.join(missing)}", file=sys.stderr)
+    # As root it installs what is missing; as anyone else it prints the apt-get line, exit 1.
+    if subprocess.run(["bash", str(ROOT / "scripts" / "install_debian_deps.sh")], check=False).returncode != 0:
+        return False
+    still = wordpress_missing()
+    if still:
+        print(f"still missing after the install: {', '.join(still)}", file=sys.stderr)
+    return not still
+
+
+def wordpress_password(data_dir: Path) -> str:
+    """The admin password: made on the first run, kept in var/demo-wordpress.json (mode 600)."""
+    record = data_dir / "demo-wordpress.json"
+    saved = json.loads(record.read_text()) if record.exists() else {}
+    if not saved.get("admin_password"):
+        saved["admin_password"] = secrets.token_urlsafe(12)
+        record.touch(mode=0o600)
+        record.write_text(json.dumps(saved))
+    return str(saved["admin_password"])
+
+
+# What a site owner does on Settings → Token Gate: service URL, site key, connection test.
+CONNECT_PLUGIN = """
+update_option( Tokengate_Options::SERVICE_URL, $args['url'] );
+Tokengate_Options::set_site_key( $args['key'] );
+$site = Tokengate_Client::sync();
+if ( is_wp_error( $site ) ) { fwrite( STDERR, $site->get_error_message() ); exit( 1 ); }
+Tokengate_Keys::keys( true );
+echo wp_json_encode( Tokengate_Options::site_info() );
+"""
+
+DEMO_POSTS = (
+    (
+        "members-only",
+        "Members only: the DEMO holders' letter",
+        "<p>Thank you for holding DEMO. This whole letter is for holders: the plugin shows everyone"
+        " else the gate's teaser and a Connect wallet button.</p>"
+        "<p>The secret word this month is <strong>lighthouse</strong>.</p>",
+        {"_tokengate_gate": DEMO_GATE},
+    ),
+    (
+        "partly-gated",
+        "A partly gated post",
+        "<p>Everyone reads this first paragraph: it sits outside the shortcode.</p>"
+        f'[tokengate gate="{DEMO_GATE}"]<p>Only DEMO holders read this paragraph: it sits inside'
+        f' <code>[tokengate gate="{DEMO_GATE}"]</code>.</p>[/tokengate]'
+        "<p>And everyone reads this last paragraph again.</p>",
+        {},
+    ),
+    (
+        "public",
+        "A public post",
+        "<p>No gate here: every reader sees all of it, wallet or not.</p>",
+        {},
+    ),
+)
+
+
+def start_wordpress(port: int, password: str) -> tuple[Any, Any]:
+    """A private MariaDB and a fresh WordPress on 127.0.0.1:port with the plugin activated."""
+    from tests.wordpress import PrivateMariaDB, WordPress
+
+    # The harness's work folders (MariaDB data, the WordPress copy, their logs) are temporary, in
+    # /dev/shm when it can (or $TOKENGATE_HARNESS_TMPDIR): not in var/, whose path may be too long
+    # for MariaDB's socket (107 bytes at most).
+    db = PrivateMariaDB.start()
+    try:
+        wordpress = WordPress.start(
+            db,
+            plugins={"tokengate": ROOT / "wp-plugin" / "tokengate"},
+            port=port,
+            title=DEMO_NAME,
+            admin_user=WORDPRESS_ADMIN,
+            admin_password=password,
+            admin_email="admin@localhost.localdomain",
+        )
+    except BaseException:
+        db.stop()
+        raise
+    return db, wordpress
+
+
+def connect_wordpress(wordpress: Any, service_url: str, api_key: str) -> dict[str, str]:
+    """Connect the plugin to the service and write the demo posts; returns their URLs."""
+    wordpress.php(CONNECT_PLUGIN, args={"url": service_url, "key": api_key})
+    urls = {}
+    for slug, title, content, meta in DEMO_POSTS:
+        post_id = wordpress.create_post(title, content, meta=meta, post_name=slug)
+        urls[slug] = wordpress.permalink(post_id)
+    return urls
+
+
+def wait_healthy(base_url: str, processes: list[subprocess.Popen[bytes]], timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            raise RuntimeError("a part of the service exited while starting")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as answer:  # noqa: S310 (loopback)
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the service did not answer {base_url}/healthz within {timeout:g} s")
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C, SIGTERM and SIGHUP all end the demo the same way: everything it started stops.
+
+    SIGINT is (re)installed too: a shell that starts `make demo &` hands it over ignored."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
 def main() -> int:
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("TOKENGATE_DEMO_PORT", "8000")))
     parser.add_argument("--chain-port", type=int, default=8545, help="anvil's port (a free one if taken)")
     parser.add_argument("--refresh-interval", type=int, default=30, help="seconds between holdings sweeps")
+    parser.add_argument(
+        "--wordpress-port",
+        type=int,
+        default=WORDPRESS_PORT,
+        help=f"the demo WordPress's port on 127.0.0.1 (another than {WORDPRESS_PORT} is added to the site's domains)",
+    )
+    parser.add_argument("--no-wordpress", action="store_true", help="only the service, chain, worker and beat")
     args = parser.parse_args()
     base_url = f"http://{args.host}:{args.port}"
+    wp_port = args.wordpress_port
+    domains = list(DEMO_DOMAINS)
+    if wp_port != WORDPRESS_PORT:
+        domains += [f"localhost:{wp_port}", f"127.0.0.1:{wp_port}"]
 
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -125,13 +282,23 @@ def main() -> int:
         print(f"Port {args.port} on {args.host} is in use. Stop what runs there or pick another port:", file=sys.stderr)
         print("  make demo DEMO_ARGS='--port 8001'", file=sys.stderr)
         return 1
+    with_wordpress = not args.no_wordpress
+    if with_wordpress and not ensure_wordpress_packages():
+        print("(or run only the service: make demo DEMO_ARGS='--no-wordpress')", file=sys.stderr)
+        return 1
+    if with_wordpress and not port_free("127.0.0.1", wp_port):
+        print(f"Port {wp_port} on 127.0.0.1 (the demo WordPress) is in use. Stop what runs there or:", file=sys.stderr)
+        print("  make demo DEMO_ARGS='--wordpress-port 8081'", file=sys.stderr)
+        return 1
 
     chain = start_chain(args.host, args.chain_port)
     processes: list[subprocess.Popen[bytes]] = []
+    db: Any = None
+    wordpress: Any = None
     try:
         os.environ["TOKENGATE_CHAINS"] = f"{chain.chain_id}={chain.rpc_url}"
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], check=True)
-        site = demo_site(data_dir, chain.token, chain.chain_id)
+        site = demo_site(data_dir, chain.token, chain.chain_id, domains)
 
         bin_dir = Path(sys.executable).parent
         gunicorn = shutil.which("gunicorn", path=str(bin_dir)) or "gunicorn"
@@ -151,6 +318,21 @@ def main() -> int:
         processes.append(
             spawn([celery, "-A", "config", "beat", "--schedule", schedule, "--loglevel=INFO"], logs / "beat.log")
         )
+        if with_wordpress:
+            db, wordpress = start_wordpress(wp_port, wordpress_password(data_dir))
+        wait_healthy(base_url, processes)
+        wordpress_text = ""
+        if wordpress is not None:
+            urls = connect_wordpress(wordpress, base_url, site["api_key"])
+            wordpress_text = f"""
+Demo WordPress at {wordpress.url}/  (the Token Gate plugin, connected to {base_url})
+  Admin login     {wordpress.url}/wp-admin/  user {wordpress.admin_user} · password {wordpress.admin_password}
+  Gated post      {urls["members-only"]}  (the whole post: {DEMO_GATE})
+  Partly gated    {urls["partly-gated"]}  (one part in [tokengate gate="{DEMO_GATE}"])
+  Public post     {urls["public"]}
+  PHP logs        {wordpress.server_log}, {wordpress.debug_log}
+  (installed afresh each run: edits are not kept)
+"""
         holder, non_holder = chain.accounts[1], chain.accounts[2]
         print(
             f"""
@@ -174,6 +356,12 @@ Local chain (anvil)  RPC URL {chain.rpc_url} · chain id {chain.chain_id} · cur
     private key      {non_holder[1]}
   (anvil's well-known test keys: never send real funds to them)
 
+MetaMask (Settings → Networks → Add a network manually), then import a private key above:
+  Network name    Token Gate demo (anvil)
+  RPC URL         {chain.rpc_url}
+  Chain ID        {chain.chain_id}
+  Currency symbol ETH
+{wordpress_text}
 Holdings are swept every {args.refresh_interval} s (Celery beat + worker on the embedded broker).
 
 Try it:
@@ -184,6 +372,9 @@ Press Ctrl-C to stop.
             flush=True,
         )
         while all(process.poll() is None for process in processes) and chain.running:
+            if wordpress is not None and not (wordpress.running and db.running):
+                print(f"stopped: the demo WordPress or its MariaDB exited; see {wordpress.server_log}", file=sys.stderr)
+                return 1
             time.sleep(0.5)
         failed = [p.args[1] if isinstance(p.args, list) else p.args for p in processes if p.poll() is not None]
         print(f"stopped: a part exited ({failed}); see the logs in {logs}", file=sys.stderr)
@@ -192,6 +383,10 @@ Press Ctrl-C to stop.
         return 0
     finally:
         stop(processes)
+        if wordpress is not None:
+            wordpress.stop()
+        if db is not None:
+            db.stop()
         chain.stop()
 
 

@@ -34,7 +34,13 @@
 	}
 
 	function shortAddress( address ) {
-		return address.slice( 0, 6 ) + '…' + address.slice( -2 );
+		return address.slice( 0, 6 ) + '…' + address.slice( -4 );
+	}
+
+	function disconnect() {
+		return api( 'DELETE', 'session' ).then( function () {
+			window.location.reload();
+		} );
 	}
 
 	function api( method, path, body ) {
@@ -125,16 +131,12 @@
 			this.element.appendChild( control );
 		}
 		control.textContent = format( text.connectedAs, shortAddress( address ) ) + ' · ';
-		var disconnect = document.createElement( 'button' );
-		disconnect.type = 'button';
-		disconnect.className = 'tokengate-disconnect';
-		disconnect.textContent = text.disconnect;
-		disconnect.addEventListener( 'click', function () {
-			api( 'DELETE', 'session' ).then( function () {
-				window.location.reload();
-			} );
-		} );
-		control.appendChild( disconnect );
+		var leave = document.createElement( 'button' );
+		leave.type = 'button';
+		leave.className = 'tokengate-disconnect';
+		leave.textContent = text.disconnect;
+		leave.addEventListener( 'click', disconnect );
+		control.appendChild( leave );
 	};
 
 	Box.prototype.heldVersusNeeded = function ( holdings ) {
@@ -229,6 +231,10 @@
 	};
 
 	function start() {
+		// Under content the reader can see, the server prints the session line itself.
+		Array.prototype.forEach.call( document.querySelectorAll( '.tokengate-session .tokengate-disconnect' ), function ( button ) {
+			button.addEventListener( 'click', disconnect );
+		} );
 		var elements = document.querySelectorAll( '.tokengate-cta' );
 		if ( ! elements.length ) {
 			return;

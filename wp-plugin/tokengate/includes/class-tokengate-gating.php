@@ -65,9 +65,26 @@ final class Tokengate_Gating {
 			self::$involved = true;
 		}
 		if ( Tokengate_Access::can_view_post( $post ) ) {
-			return $content;
+			return '' !== Tokengate_Access::gate_of( $post->ID ) ? $content . self::session_bar() : $content;
 		}
 		return self::teaser_html( $post );
+	}
+
+	/**
+	 * Under gated content a reader can see: "Connected as 0xAb…12 · Disconnect".
+	 */
+	public static function session_bar(): string {
+		$claims = Tokengate_Access::claims();
+		if ( null === $claims || ! is_string( $claims['sub'] ?? null ) ) {
+			return ''; // Editors reading through their capability have no wallet session.
+		}
+		Tokengate_Plugin::enqueue_connect();
+		$address = (string) $claims['sub'];
+		$short   = substr( $address, 0, 6 ) . '…' . substr( $address, -4 );
+		return '<p class="tokengate-session" data-tokengate-address="' . esc_attr( $address ) . '">'
+			/* translators: %s: shortened wallet address */
+			. esc_html( sprintf( __( 'Connected as %s', 'tokengate' ), $short ) )
+			. ' · <button type="button" class="tokengate-disconnect">' . esc_html__( 'Disconnect', 'tokengate' ) . '</button></p>';
 	}
 
 	/**
