@@ -9,30 +9,35 @@ ChainUnavailable after every URL was tried; a JSON-RPC error that retrying will 
 from __future__ import annotations
 
 import json
-import threading
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
+import urllib3
 
 from ..errors import ChainUnavailable, RpcCallFailed
 
 # JSON-RPC error codes that mean "busy or rate limited", not "your call is wrong".
 TRANSIENT_RPC_CODES = frozenset({-32005, -32603, -32002, 429})
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+HEADERS = {"Content-Type": "application/json", "User-Agent": "tokengate"}
 
-_local = threading.local()
 
+@cache
+def _pool(scheme: str, host: str) -> urllib3.PoolManager:
+    """Keep-alive connections, shared by threads (urllib3's pools are thread-safe).
 
-def _session() -> requests.Session:
-    """One keep-alive session per thread (requests.Session is not safe to share between threads)."""
-    session: requests.Session | None = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.headers.update({"Content-Type": "application/json", "User-Agent": "tokengate"})
-        _local.session = session
-    return session
+    urllib3 rather than requests: requests re-reads the proxy environment on every call, which
+    cost more CPU than the rest of a login's balance read. The proxy environment (HTTPS_PROXY,
+    NO_PROXY, ...) is still honoured, read once per host.
+    """
+    proxy = None if urllib.request.proxy_bypass(host) else urllib.request.getproxies().get(scheme)
+    if proxy:
+        return urllib3.ProxyManager(proxy, headers=HEADERS, retries=False)
+    return urllib3.PoolManager(headers=HEADERS, retries=False)
 
 
 @dataclass(frozen=True)
@@ -120,22 +125,28 @@ class RpcClient:
         raise ChainUnavailable(self._describe("; ".join(reasons) or "no RPC URL answered"))
 
     def _post_one(self, url: str, payload: str) -> Any:
+        parts = urlsplit(url)
         try:
-            response = _session().post(url, data=payload, timeout=self.timeout)
-        except requests.Timeout:
+            response = _pool(parts.scheme, parts.hostname or "").request(
+                "POST", url, body=payload.encode(), timeout=urllib3.Timeout(self.timeout), redirect=False
+            )
+        except urllib3.exceptions.NewConnectionError:
+            raise _Transient("connection refused") from None
+        except urllib3.exceptions.TimeoutError:
             raise _Transient("timed out") from None
-        except requests.RequestException as exc:
+        except urllib3.exceptions.HTTPError as exc:
             raise _Transient(f"connection failed ({type(exc).__name__})") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Transient(f"HTTP {response.status_code}")
-        if len(response.content) > MAX_RESPONSE_BYTES:
+        status, content = response.status, response.data
+        if status == 429 or status >= 500:
+            raise _Transient(f"HTTP {status}")
+        if len(content) > MAX_RESPONSE_BYTES:
             raise _Transient("the answer was too large")
         try:
-            answer = json.loads(response.content)
+            answer = json.loads(content)
         except ValueError:
-            raise _Transient(f"HTTP {response.status_code} with a body that is not JSON") from None
-        if response.status_code != 200 and not isinstance(answer, dict | list):
-            raise _Transient(f"HTTP {response.status_code}")
+            raise _Transient(f"HTTP {status} with a body that is not JSON") from None
+        if status != 200 and not isinstance(answer, dict | list):
+            raise _Transient(f"HTTP {status}")
         return answer
 
     def _error(self, item: dict[str, Any]) -> RpcError | None:
