@@ -29,13 +29,13 @@ demo: setup
 
 test: setup
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
-	scripts/test_php.sh
+	scripts/php.sh test
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy config tokengate
-	scripts/lint_php.sh
+	scripts/php.sh lint
 
 format: setup
 	$(VENV)/bin/ruff format .

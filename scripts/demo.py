@@ -147,16 +147,6 @@ def wordpress_password(data_dir: Path) -> str:
     return str(saved["admin_password"])
 
 
-# What a site owner does on Settings → Token Gate: service URL, site key, connection test.
-CONNECT_PLUGIN = """
-update_option( Tokengate_Options::SERVICE_URL, $args['url'] );
-Tokengate_Options::set_site_key( $args['key'] );
-$site = Tokengate_Client::sync();
-if ( is_wp_error( $site ) ) { fwrite( STDERR, $site->get_error_message() ); exit( 1 ); }
-Tokengate_Keys::keys( true );
-echo wp_json_encode( Tokengate_Options::site_info() );
-"""
-
 DEMO_POSTS = (
     (
         "members-only",
@@ -210,7 +200,9 @@ def start_wordpress(port: int, password: str) -> tuple[Any, Any]:
 
 def connect_wordpress(wordpress: Any, service_url: str, api_key: str) -> dict[str, str]:
     """Connect the plugin to the service and write the demo posts; returns their URLs."""
-    wordpress.php(CONNECT_PLUGIN, args={"url": service_url, "key": api_key})
+    from tests.wordpress import connect_tokengate
+
+    connect_tokengate(wordpress, service_url, api_key)
     urls = {}
     for slug, title, content, meta in DEMO_POSTS:
         post_id = wordpress.create_post(title, content, meta=meta, post_name=slug)

@@ -19,7 +19,7 @@ from eth_account.signers.local import LocalAccount
 from bench.pg import temporary_database
 from bench.server import Server, Workers, gunicorn, manage, service_env
 from tests.conftest import build_message, sign
-from tests.wordpress import PrivateMariaDB, WordPress
+from tests.wordpress import PrivateMariaDB, WordPress, connect_tokengate
 from tokengate.chain.devchain import DevChain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,22 +118,6 @@ print(token)
         return browser
 
 
-def connect_plugin(wordpress: WordPress, service_url: str, api_key: str) -> None:
-    """What a site owner does on Settings → Token Gate: URL, key, connection test."""
-    out = wordpress.php(
-        """
-        update_option( Tokengate_Options::SERVICE_URL, $args['url'] );
-        Tokengate_Options::set_site_key( $args['key'] );
-        $site = Tokengate_Client::sync();
-        if ( is_wp_error( $site ) ) { fwrite( STDERR, $site->get_error_message() ); exit( 1 ); }
-        Tokengate_Keys::keys( true );
-        echo wp_json_encode( Tokengate_Options::site_info() );
-        """,
-        args={"url": service_url, "key": api_key},
-    )
-    assert json.loads(out)["site_id"].startswith("site_")
-
-
 @contextmanager
 def plugin_stack(db: PrivateMariaDB, devchain: DevChain) -> Iterator[Stack]:
     with ExitStack() as stack:
@@ -153,7 +137,7 @@ def plugin_stack(db: PrivateMariaDB, devchain: DevChain) -> Iterator[Stack]:
         created = json.loads(manage(env, "tokengate_site", "add", "--name", "Gated Blog", "--domain", domain, "--json"))
         # The plugin learns the issuer from GET /api/v1/site, so the default TOKENGATE_ISSUER will do.
         service = stack.enter_context(gunicorn(env, Workers(count=2), Path(data_dir) / "gunicorn.log"))
-        connect_plugin(wordpress, service.base_url, created["api_key"])
+        connect_tokengate(wordpress, service.base_url, created["api_key"])
         yield Stack(
             chain=devchain,
             service=service,

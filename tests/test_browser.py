@@ -87,18 +87,7 @@ def launch(playwright: Playwright) -> Browser:
 @pytest.fixture(scope="module")
 def stack(mariadb: Any, devchain: Any) -> Iterator[Stack]:
     with plugin_stack(mariadb, devchain) as built:
-        answer = built.service_api(
-            "POST",
-            "/api/v1/gates",
-            {
-                "slug": GATE,
-                "name": "Gold readers",
-                "teaser": TEASER,
-                "requirements": [{"chain_id": CHAIN_ID, "token_address": built.token, "minimum": "100"}],
-            },
-        )
-        assert answer.status_code == 201, answer.text
-        built.wordpress.php("Tokengate_Client::sync();")
+        built.create_gate(GATE, "100", teaser=TEASER)
         wp = built.wordpress
         built.posts["whole"] = wp.create_post(
             "Members only", f"<p>The secret is {WHOLE} and more.</p>", meta={"_tokengate_gate": GATE}, post_name="whole"

@@ -742,3 +742,22 @@ def _stop_wordpress(process: subprocess.Popen[bytes], workdir: Path, db: Private
         if db.running:
             with contextlib.suppress(HarnessError):
                 db.drop_database(database)
+
+
+# What a site owner does on Settings → Token Gate: service URL, site key, connection test.
+CONNECT_TOKENGATE = """
+update_option( Tokengate_Options::SERVICE_URL, $args['url'] );
+Tokengate_Options::set_site_key( $args['key'] );
+$site = Tokengate_Client::sync();
+if ( is_wp_error( $site ) ) { fwrite( STDERR, $site->get_error_message() ); exit( 1 ); }
+Tokengate_Keys::keys( true );
+echo wp_json_encode( Tokengate_Options::site_info() );
+"""
+
+
+def connect_tokengate(wordpress: WordPress, service_url: str, api_key: str) -> dict[str, Any]:
+    """Connect the Token Gate plugin of `wordpress` to a service; returns the site info it cached."""
+    info = json.loads(wordpress.php(CONNECT_TOKENGATE, args={"url": service_url, "key": api_key}))
+    if not str(info.get("site_id", "")).startswith("site_"):
+        raise HarnessError(f"the plugin did not connect: {info}")
+    return dict(info)

@@ -29,7 +29,7 @@ class UInt256Field(models.Field):  # type: ignore[type-arg]
     def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> int | None:
         if value is None:
             return None
-        return int(value) if not isinstance(value, str) else int(value, 10)
+        return int(value)  # Decimal from PostgreSQL, decimal text from SQLite
 
     def to_python(self, value: Any) -> int | None:
         if value is None or isinstance(value, int):

@@ -41,7 +41,7 @@ def _unhex(value: object) -> bytes:
 def block_number(client: RpcClient) -> int:
     """The chain's latest block number."""
     try:
-        return int(_unhex_int(client.call("eth_blockNumber", [])))
+        return _unhex_int(client.call("eth_blockNumber", []))
     except abi.MalformedResult:
         raise ChainUnavailable(f"Chain {client.chain_id} answered eth_blockNumber with garbage.") from None
 

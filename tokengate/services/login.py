@@ -46,7 +46,7 @@ def _nonce_check(*, site: Site, value: str, now: datetime) -> None:
     """Refuse an unusable nonce before reading the chain; consumption stays atomic (below)."""
     row = Nonce.objects.filter(value=value, site=site).values_list("used_at", "expires_at").first()
     if row is None:
-        raise NonceUnknown()
+        raise NonceUnknown()  # also a nonce issued for another site: its existence is not told
     used_at, expires_at = row
     if used_at is not None:
         raise NonceUsed()
@@ -58,10 +58,8 @@ def _nonce_consume(*, site: Site, value: str, now: datetime) -> None:
     """Mark the nonce used with one conditional UPDATE: of concurrent logins, one wins."""
     if Nonce.objects.filter(value=value, site=site, used_at__isnull=True, expires_at__gt=now).update(used_at=now):
         return
-    row = Nonce.objects.filter(value=value, site=site).values_list("used_at", flat=True).first()
-    if row is None and not Nonce.objects.filter(value=value, site=site).exists():
-        raise NonceUnknown()  # also a nonce issued for another site: its existence is not told
-    raise NonceUsed() if row is not None else NonceExpired()
+    _nonce_check(site=site, value=value, now=now)  # says why: unknown, used or expired
+    raise NonceUsed()  # usable a moment ago: a concurrent login consumed it first
 
 
 def check_message(*, site: Site, message: str, signature: str, now: datetime) -> siwe.SiweLogin:

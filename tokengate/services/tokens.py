@@ -25,11 +25,11 @@ def normalise_address(address: str, *, field: str = "address") -> str:
 LOOKUP_CACHE_SECONDS = 3600
 
 
-def token_lookup(*, chain_id: int, address: str) -> Token | erc20.TokenInfo:
+def token_lookup(*, chain_id: int, address: str, field: str = "address") -> Token | erc20.TokenInfo:
     """The stored token, or its metadata read from the chain and kept in the cache for an hour
     (not in the table: a lookup as the admin types must not store every address tried)."""
     chain = chain_get(chain_id)
-    checksummed = normalise_address(address)
+    checksummed = normalise_address(address, field=field)
     stored = Token.objects.filter(chain_id=chain_id, address=checksummed).first()
     if stored is not None:
         return stored
@@ -50,13 +50,11 @@ def token_resolve(*, chain_id: int, address: str, decimals: int | None = None, f
     `decimals` is required for a token without decimals() and must agree with the chain's
     value when the token has one.
     """
-    chain = chain_get(chain_id)
-    checksummed = normalise_address(address, field=f"{field}.token_address")
-    stored = Token.objects.filter(chain_id=chain_id, address=checksummed).first()
-    if stored is not None:
-        _check_decimals(stored.decimals, decimals, stored.decimals_source == "chain", field)
-        return stored
-    info = erc20.lookup(chain.client(), checksummed)
+    info = token_lookup(chain_id=chain_id, address=address, field=f"{field}.token_address")
+    if isinstance(info, Token):
+        _check_decimals(info.decimals, decimals, info.decimals_source == "chain", field)
+        return info
+    checksummed = info.address
     if info.decimals is None and decimals is None:
         raise DecimalsUnknown(
             f"{info.symbol or checksummed} has no decimals(); give its decimals explicitly.", field=f"{field}.decimals"

@@ -27,13 +27,13 @@ final class Tokengate_Keys {
 		if ( '' === $audience || '' === $issuer ) {
 			return null;
 		}
-		$keys = self::keys( false );
-		$kid  = self::kid_of( $token );
-		if ( null !== $kid && ! self::has_kid( $keys, $kid ) && ! get_transient( Tokengate_Options::JWKS_REFETCH ) ) {
+		$verifier = new Tokengate_Verifier( self::keys( false ), $issuer, $audience );
+		$kid      = Tokengate_Verifier::peek_kid( $token );
+		if ( null !== $kid && ! $verifier->has_kid( $kid ) && ! get_transient( Tokengate_Options::JWKS_REFETCH ) ) {
 			set_transient( Tokengate_Options::JWKS_REFETCH, 1, self::REFETCH_SECONDS );
-			$keys = self::keys( true );
+			$verifier = new Tokengate_Verifier( self::keys( true ), $issuer, $audience );
 		}
-		return new Tokengate_Verifier( $keys, $issuer, $audience );
+		return $verifier;
 	}
 
 	/**
@@ -64,34 +64,5 @@ final class Tokengate_Keys {
 		}
 		set_transient( Tokengate_Options::JWKS_TRANSIENT, $decoded['keys'], self::CACHE_SECONDS );
 		return $decoded['keys'];
-	}
-
-	/**
-	 * The kid in a token's header, without verifying anything (only to decide on a refetch).
-	 *
-	 * @param string $token A compact JWT.
-	 */
-	public static function kid_of( string $token ): ?string {
-		$dot = strpos( $token, '.' );
-		if ( false === $dot || $dot > 1024 ) {
-			return null;
-		}
-		$header = json_decode( (string) base64_decode( strtr( substr( $token, 0, $dot ), '-_', '+/' ), true ), true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode
-		return is_array( $header ) && isset( $header['kid'] ) && is_string( $header['kid'] ) ? $header['kid'] : null;
-	}
-
-	/**
-	 * Whether the key list has this kid.
-	 *
-	 * @param array<int, array<string, mixed>> $keys JWKS keys.
-	 * @param string                           $kid  Key id.
-	 */
-	private static function has_kid( array $keys, string $kid ): bool {
-		foreach ( $keys as $key ) {
-			if ( is_array( $key ) && isset( $key['kid'] ) && $key['kid'] === $kid ) {
-				return true;
-			}
-		}
-		return false;
 	}
 }
